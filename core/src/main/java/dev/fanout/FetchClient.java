@@ -1,0 +1,431 @@
+package dev.fanout;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.internal.Assemblers;
+import dev.fanout.internal.Pipeline;
+import dev.fanout.internal.Settings;
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Schedulers;
+import reactor.netty.resources.LoopResources;
+
+import java.time.Duration;
+import java.util.Collection;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Objects;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntPredicate;
+
+/**
+ * Sends many HTTP requests concurrently over one connection pool. Create one and share it: it is
+ * immutable and thread-safe, and every call on it shares its pool and its limits.
+ *
+ * <pre>{@code
+ * try (FetchClient client = FetchClient.builder()
+ *         .concurrency(64)
+ *         .maxConnectionsPerHost(16)
+ *         .requestTimeout(Duration.ofSeconds(10))
+ *         .build()) {
+ *
+ *     List<FetchResult> all = client.fetchAll(urls).block();      // input order, like asyncio.gather
+ *     client.fetchAsCompleted(urls)                               // completion order, like as_completed
+ *           .filter(FetchResult::isSuccess)
+ *           .subscribe(r -> System.out.println(r.status() + " " + r.request().url()));
+ * }
+ * }</pre>
+ *
+ * <p>Every input yields exactly one {@link FetchResult}: a failure (an invalid URL, a refused
+ * connection, a timeout, a 503) is a value on its own result, never an error signal for the batch,
+ * unless you ask for that with {@link #fetchAllFailFast(Collection)}. Batch methods take a
+ * {@link Collection} of URLs or a {@link Publisher} of requests; a publisher is consumed with
+ * backpressure, at most {@code concurrency} requests ahead of the results drained, so a stream of
+ * millions runs in bounded memory.
+ *
+ * <p>Limits: {@code concurrency} caps requests in flight per call; {@code maxConnectionsPerHost}
+ * sizes Reactor Netty's pool for each host (scheme, host and port); {@code maxConnections} caps
+ * connections in use across all hosts and all calls on this client.
+ *
+ * <p>Timeouts, each on its own clock:
+ * <ul>
+ *   <li><b>connect</b> – opening one TCP connection (Netty's {@code CONNECT_TIMEOUT_MILLIS}, on the event loop);</li>
+ *   <li><b>response</b> – from sending the request until the response headers, and then between any two reads
+ *       of the body (Reactor Netty's {@code responseTimeout}, on the event loop); a body that trickles
+ *       in just under it never trips it;</li>
+ *   <li><b>request</b> – the whole attempt, from the moment it starts waiting for a connection permit or a
+ *       pooled connection until the last byte of the body ({@code Mono.timeout}, on Reactor's parallel
+ *       scheduler).</li>
+ * </ul>
+ * All three are always on; {@link FetchRequest} can override them per request.
+ *
+ * <p>{@link #close()} ends whatever is in flight with {@link FetchException.Kind#CANCELLED} results
+ * and disposes the pool and the event loops this client created.
+ */
+public final class FetchClient implements AutoCloseable {
+
+    private final Settings settings;
+    private final Pipeline pipeline;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private FetchClient(Settings settings) {
+        this.settings = settings;
+        this.pipeline = new Pipeline(settings);
+    }
+
+    /** A client with every default (see {@link Builder}). */
+    public static FetchClient create() {
+        return builder().build();
+    }
+
+    /** A builder for a client. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** One request. The {@code Mono} always emits one result and never errors. */
+    public Mono<FetchResult> fetch(FetchRequest request) {
+        Objects.requireNonNull(request, "request");
+        return pipeline.execute(0, request);
+    }
+
+    /** One GET. */
+    public Mono<FetchResult> fetch(String url) {
+        return fetch(FetchRequest.get(url));
+    }
+
+    /** GETs every URL; all results in input order. Never errors. */
+    public Mono<List<FetchResult>> fetchAll(Collection<String> urls) {
+        return Assemblers.gather(pipeline, gets(urls), settings.concurrency(), urls.size());
+    }
+
+    /** Sends every request; all results in input order. Never errors. */
+    public Mono<List<FetchResult>> fetchAll(Publisher<FetchRequest> requests) {
+        return Assemblers.gather(pipeline, requests, settings.concurrency(), 16);
+    }
+
+    /**
+     * GETs every URL; all results in input order, or the first failure as an error signal
+     * ({@link FetchException}) with the requests still in flight cancelled, like
+     * {@code asyncio.gather} without {@code return_exceptions}.
+     */
+    public Mono<List<FetchResult>> fetchAllFailFast(Collection<String> urls) {
+        return Assemblers.gatherFailFast(pipeline, gets(urls), settings.concurrency(), urls.size());
+    }
+
+    /** Sends every request; all results in input order, or the first failure as an error signal. */
+    public Mono<List<FetchResult>> fetchAllFailFast(Publisher<FetchRequest> requests) {
+        return Assemblers.gatherFailFast(pipeline, requests, settings.concurrency(), 16);
+    }
+
+    /** GETs every URL; results as they complete. Never errors. */
+    public Flux<FetchResult> fetchAsCompleted(Collection<String> urls) {
+        return Assemblers.asCompleted(pipeline, gets(urls), settings.concurrency());
+    }
+
+    /** Sends every request; results as they complete. Never errors. */
+    public Flux<FetchResult> fetchAsCompleted(Publisher<FetchRequest> requests) {
+        return Assemblers.asCompleted(pipeline, requests, settings.concurrency());
+    }
+
+    /** GETs every URL; results streamed in input order. Never errors. */
+    public Flux<FetchResult> fetchOrdered(Collection<String> urls) {
+        return Assemblers.ordered(pipeline, gets(urls), settings.concurrency());
+    }
+
+    /** Sends every request; results streamed in input order. Never errors. */
+    public Flux<FetchResult> fetchOrdered(Publisher<FetchRequest> requests) {
+        return Assemblers.ordered(pipeline, requests, settings.concurrency());
+    }
+
+    /** Connections in use, idle and waiting, and client-wide permits, right now. */
+    public PoolStats poolStats() {
+        int[] s = pipeline.stats();
+        return new PoolStats(s[0], s[1], s[2], s[3], s[4], s[5]);
+    }
+
+    /** The per-call concurrency this client was built with. */
+    public int concurrency() {
+        return settings.concurrency();
+    }
+
+    /**
+     * Ends requests in flight with {@link FetchException.Kind#CANCELLED} results, closes every
+     * connection, and disposes the pool and event loops this client created (not event loops
+     * passed to {@link Builder#loopResources}). Idempotent. Waits up to a few seconds for the
+     * release, except on a non-blocking thread, where it returns at once.
+     */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        Mono<Void> done = pipeline.close();
+        if (Schedulers.isInNonBlockingThread()) {
+            done.subscribe();
+        } else {
+            done.timeout(Duration.ofSeconds(5)).onErrorResume(e -> Mono.empty()).block();
+        }
+    }
+
+    private static Publisher<FetchRequest> gets(Collection<String> urls) {
+        Objects.requireNonNull(urls, "urls");
+        // Not Flux.fromIterable(urls).map(...): a null URL must become an INVALID_REQUEST result, not an error.
+        return Flux.fromIterable(() -> new Iterator<FetchRequest>() {
+            private final Iterator<String> it = urls.iterator();
+
+            @Override
+            public boolean hasNext() {
+                return it.hasNext();
+            }
+
+            @Override
+            public FetchRequest next() {
+                return FetchRequest.get(it.next());
+            }
+        });
+    }
+
+    /**
+     * Configures a {@link FetchClient}. Every setter checks its argument at once and says what it
+     * expected; {@link #build()} checks the rules that span fields.
+     */
+    public static final class Builder {
+
+        /** Default for {@link #concurrency(int)}. */
+        public static final int DEFAULT_CONCURRENCY = 64;
+        /** Default for {@link #maxConnections(int)}. */
+        public static final int DEFAULT_MAX_CONNECTIONS = 256;
+        /** Default for {@link #maxConnectionsPerHost(int)}. */
+        public static final int DEFAULT_MAX_CONNECTIONS_PER_HOST = 64;
+        /** Default for {@link #connectTimeout(Duration)}. */
+        public static final Duration DEFAULT_CONNECT_TIMEOUT = Duration.ofSeconds(5);
+        /** Default for {@link #responseTimeout(Duration)}. */
+        public static final Duration DEFAULT_RESPONSE_TIMEOUT = Duration.ofSeconds(10);
+        /** Default for {@link #requestTimeout(Duration)}. */
+        public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
+        /** Default for {@link #maxBodySize(int)}: 16 MiB. */
+        public static final int DEFAULT_MAX_BODY_SIZE = 16 * 1024 * 1024;
+        /** Default for {@link #maxIdleTime(Duration)}: under the 5 s keep-alive of Node.js and Apache. */
+        public static final Duration DEFAULT_MAX_IDLE_TIME = Duration.ofSeconds(4);
+        /** Default for {@link #maxLifeTime(Duration)}. */
+        public static final Duration DEFAULT_MAX_LIFE_TIME = Duration.ofMinutes(5);
+        /** Default for {@link #evictionInterval(Duration)}. */
+        public static final Duration DEFAULT_EVICTION_INTERVAL = Duration.ofSeconds(10);
+        /** Default {@code User-Agent}. */
+        public static final String DEFAULT_USER_AGENT = "fanout/0.1";
+
+        private int concurrency = DEFAULT_CONCURRENCY;
+        private int maxConnections = DEFAULT_MAX_CONNECTIONS;
+        private int maxConnectionsPerHost = DEFAULT_MAX_CONNECTIONS_PER_HOST;
+        private Duration connectTimeout = DEFAULT_CONNECT_TIMEOUT;
+        private Duration responseTimeout = DEFAULT_RESPONSE_TIMEOUT;
+        private Duration requestTimeout = DEFAULT_REQUEST_TIMEOUT;
+        private int maxBodySize = DEFAULT_MAX_BODY_SIZE;
+        private final HttpHeaders defaultHeaders = new DefaultHttpHeaders();
+        private IntPredicate acceptStatus = status -> status >= 200 && status < 300;
+        private ObjectMapper objectMapper;
+        private boolean compression = true;
+        private boolean followRedirects = true;
+        private Duration maxIdleTime = DEFAULT_MAX_IDLE_TIME;
+        private Duration maxLifeTime = DEFAULT_MAX_LIFE_TIME;
+        private Duration evictionInterval = DEFAULT_EVICTION_INTERVAL;
+        private LoopResources loopResources;
+
+        private Builder() {
+            defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
+        }
+
+        /**
+         * Requests in flight per call (per {@code fetchAll}, {@code fetchAsCompleted}, ...). Default 64.
+         *
+         * @throws IllegalArgumentException if {@code n <= 0}
+         */
+        public Builder concurrency(int n) {
+            this.concurrency = positive(n, "concurrency");
+            return this;
+        }
+
+        /**
+         * Connections in use at once across all hosts and all calls on the client; requests beyond
+         * it wait (counting against their request timeout) without failing. Default 256.
+         *
+         * @throws IllegalArgumentException if {@code n <= 0}
+         */
+        public Builder maxConnections(int n) {
+            this.maxConnections = positive(n, "maxConnections");
+            return this;
+        }
+
+        /**
+         * Connections to one host (scheme, host and port) at once: the size of Reactor Netty's
+         * pool for that host. Default 64.
+         *
+         * @throws IllegalArgumentException if {@code n <= 0}
+         */
+        public Builder maxConnectionsPerHost(int n) {
+            this.maxConnectionsPerHost = positive(n, "maxConnectionsPerHost");
+            return this;
+        }
+
+        /**
+         * Longest wait to open one TCP connection. Default 5 s.
+         *
+         * @throws IllegalArgumentException if not positive, or over {@code Integer.MAX_VALUE} ms
+         */
+        public Builder connectTimeout(Duration timeout) {
+            this.connectTimeout = positive(timeout, "connectTimeout");
+            if (timeout.toMillis() > Integer.MAX_VALUE) {
+                throw new IllegalArgumentException("connectTimeout: " + timeout + " (expected: <= "
+                        + Integer.MAX_VALUE + " ms)");
+            }
+            return this;
+        }
+
+        /**
+         * Longest wait for the response headers after the request is sent, and between two reads
+         * of the body. Default 10 s.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder responseTimeout(Duration timeout) {
+            this.responseTimeout = positive(timeout, "responseTimeout");
+            return this;
+        }
+
+        /**
+         * Longest time for a whole attempt, waiting for a connection and the whole body included.
+         * Default 30 s.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder requestTimeout(Duration timeout) {
+            this.requestTimeout = positive(timeout, "requestTimeout");
+            return this;
+        }
+
+        /**
+         * Largest response body kept, in bytes, after content decoding; a larger one ends as
+         * {@link FetchException.Kind#BODY_TOO_LARGE} without reading the rest. Default 16 MiB.
+         *
+         * @throws IllegalArgumentException if {@code bytes < 0}
+         */
+        public Builder maxBodySize(int bytes) {
+            if (bytes < 0) {
+                throw new IllegalArgumentException("maxBodySize: " + bytes + " (expected: >= 0)");
+            }
+            this.maxBodySize = bytes;
+            return this;
+        }
+
+        /**
+         * A header sent with every request, such as {@code Authorization}; a request's own header
+         * of the same name replaces it.
+         *
+         * @throws IllegalArgumentException if the name is not an HTTP token or the value holds CR, LF or NUL
+         */
+        public Builder defaultHeader(String name, String value) {
+            Objects.requireNonNull(name, "name");
+            Objects.requireNonNull(value, "value");
+            if (name.isEmpty() || name.chars().anyMatch(c -> c <= ' ' || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0)) {
+                throw new IllegalArgumentException("defaultHeader name: " + name + " (expected: an HTTP token)");
+            }
+            if (value.chars().anyMatch(c -> c == '\r' || c == '\n' || c == 0)) {
+                throw new IllegalArgumentException("defaultHeader " + name + ": contains CR, LF or NUL (expected: a single-line value)");
+            }
+            defaultHeaders.set(name, value);
+            return this;
+        }
+
+        /** The {@code User-Agent} header. Default {@value #DEFAULT_USER_AGENT}. */
+        public Builder userAgent(String userAgent) {
+            return defaultHeader(HttpHeaderNames.USER_AGENT.toString(), userAgent);
+        }
+
+        /** Which statuses count as success. Default: 200-299. Others fail with {@link FetchException.Kind#HTTP_STATUS}. */
+        public Builder acceptStatus(IntPredicate accept) {
+            this.acceptStatus = Objects.requireNonNull(accept, "acceptStatus");
+            return this;
+        }
+
+        /** The Jackson mapper for JSON request bodies and {@link FetchResult#json}. Default: a plain {@code new ObjectMapper()}. */
+        public Builder objectMapper(ObjectMapper mapper) {
+            this.objectMapper = Objects.requireNonNull(mapper, "objectMapper");
+            return this;
+        }
+
+        /** Whether to ask for gzip/deflate and decode it (decoded bytes count against the body limit). Default on. */
+        public Builder compression(boolean enabled) {
+            this.compression = enabled;
+            return this;
+        }
+
+        /** Whether to follow redirects (Reactor Netty's redirect handling). Default on. */
+        public Builder followRedirects(boolean follow) {
+            this.followRedirects = follow;
+            return this;
+        }
+
+        /** How long a pooled connection may sit idle before it is closed rather than reused. Default 4 s. */
+        public Builder maxIdleTime(Duration d) {
+            this.maxIdleTime = positive(d, "maxIdleTime");
+            return this;
+        }
+
+        /** How long a pooled connection may live in all. Default 5 min. */
+        public Builder maxLifeTime(Duration d) {
+            this.maxLifeTime = positive(d, "maxLifeTime");
+            return this;
+        }
+
+        /** How often idle and expired connections are closed in the background. Default 10 s. */
+        public Builder evictionInterval(Duration d) {
+            this.evictionInterval = positive(d, "evictionInterval");
+            return this;
+        }
+
+        /**
+         * Event loops to run on, shared with other clients or servers; the client does not dispose
+         * them. Default: the client creates its own (one per core, daemon threads) and disposes them on close.
+         */
+        public Builder loopResources(LoopResources loops) {
+            this.loopResources = Objects.requireNonNull(loops, "loopResources");
+            return this;
+        }
+
+        /**
+         * Builds the client.
+         *
+         * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}
+         */
+        public FetchClient build() {
+            if (maxConnectionsPerHost > maxConnections) {
+                throw new IllegalArgumentException("maxConnectionsPerHost: " + maxConnectionsPerHost
+                        + " (expected: <= maxConnections, " + maxConnections + ")");
+            }
+            HttpHeaders headers = new DefaultHttpHeaders().set(defaultHeaders);
+            return new FetchClient(new Settings(concurrency, maxConnections, maxConnectionsPerHost, connectTimeout,
+                    responseTimeout, requestTimeout, maxBodySize, headers, acceptStatus,
+                    objectMapper != null ? objectMapper : new ObjectMapper(), compression, followRedirects,
+                    maxIdleTime, maxLifeTime, evictionInterval, loopResources));
+        }
+
+        private static int positive(int n, String name) {
+            if (n <= 0) {
+                throw new IllegalArgumentException(name + ": " + n + " (expected: > 0)");
+            }
+            return n;
+        }
+
+        private static Duration positive(Duration d, String name) {
+            Objects.requireNonNull(d, name);
+            if (d.isZero() || d.isNegative()) {
+                throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+            }
+            return d;
+        }
+    }
+}

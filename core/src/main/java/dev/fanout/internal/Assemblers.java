@@ -1,0 +1,84 @@
+package dev.fanout.internal;
+
+import dev.fanout.FetchRequest;
+import dev.fanout.FetchResult;
+import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
+
+import java.util.Arrays;
+import java.util.Collections;
+import java.util.List;
+
+/**
+ * The three ways to hand results back: as they complete, in input order as a stream, and all at
+ * once as a list in input order. Each consumes its input with backpressure: at most
+ * {@code concurrency} requests are taken from upstream ahead of the results drained downstream.
+ */
+public final class Assemblers {
+
+    private Assemblers() {
+    }
+
+    /** Results in completion order (like {@code asyncio.as_completed}). */
+    public static Flux<FetchResult> asCompleted(Pipeline pipeline, Publisher<FetchRequest> requests, int concurrency) {
+        return Flux.defer(() -> {
+            long[] next = {0}; // flatMap calls its mapper serially, so a plain counter is safe
+            return Flux.from(requests).flatMap(r -> pipeline.execute(next[0]++, r), concurrency, 1);
+        });
+    }
+
+    /** Results streamed in input order, still fetched {@code concurrency} at a time. */
+    public static Flux<FetchResult> ordered(Pipeline pipeline, Publisher<FetchRequest> requests, int concurrency) {
+        return Flux.defer(() -> {
+            long[] next = {0};
+            return Flux.from(requests).flatMapSequential(r -> pipeline.execute(next[0]++, r), concurrency, 1);
+        });
+    }
+
+    /** All results, in input order (like {@code asyncio.gather(..., return_exceptions=True)}). */
+    public static Mono<List<FetchResult>> gather(Pipeline pipeline, Publisher<FetchRequest> requests,
+                                                 int concurrency, int sizeHint) {
+        return asCompleted(pipeline, requests, concurrency)
+                .collect(() -> new Gathered(sizeHint), Gathered::put)
+                .map(Gathered::toList);
+    }
+
+    /** Like {@link #gather}, but the first failure becomes the error signal and cancels the rest. */
+    public static Mono<List<FetchResult>> gatherFailFast(Pipeline pipeline, Publisher<FetchRequest> requests,
+                                                         int concurrency, int sizeHint) {
+        return asCompleted(pipeline, requests, concurrency)
+                .<FetchResult>handle((result, sink) -> {
+                    if (result.isSuccess()) {
+                        sink.next(result);
+                    } else {
+                        sink.error(result.error().orElseThrow());
+                    }
+                })
+                .collect(() -> new Gathered(sizeHint), Gathered::put)
+                .map(Gathered::toList);
+    }
+
+    /** Results placed by input index. */
+    private static final class Gathered {
+        private FetchResult[] results;
+        private int size;
+
+        Gathered(int sizeHint) {
+            results = new FetchResult[Math.max(sizeHint, 16)];
+        }
+
+        void put(FetchResult result) {
+            int i = Math.toIntExact(result.index());
+            if (i >= results.length) {
+                results = Arrays.copyOf(results, Math.max(results.length * 2, i + 1));
+            }
+            results[i] = result;
+            size = Math.max(size, i + 1);
+        }
+
+        List<FetchResult> toList() {
+            return Collections.unmodifiableList(Arrays.asList(Arrays.copyOf(results, size)));
+        }
+    }
+}

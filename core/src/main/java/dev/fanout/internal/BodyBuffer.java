@@ -1,0 +1,58 @@
+package dev.fanout.internal;
+
+import dev.fanout.FetchException.Kind;
+import io.netty.buffer.ByteBuf;
+import io.netty.handler.codec.http.HttpHeaders;
+
+import java.util.Arrays;
+
+/**
+ * Copies a response body out of Netty's buffers as they arrive, up to a limit. Reactor Netty
+ * releases each buffer after it has been handed over, so nothing here holds a Netty buffer, and
+ * a body over the limit fails at the chunk that crosses it without reading the rest.
+ */
+final class BodyBuffer {
+
+    private static final byte[] EMPTY = new byte[0];
+    private static final int INITIAL_UNKNOWN = 8 * 1024;
+
+    private final int limit;
+    private final int status;
+    private final HttpHeaders headers;
+    private byte[] bytes;
+    private int size;
+
+    /** @param expectedLength the Content-Length, or -1 when unknown */
+    BodyBuffer(int limit, long expectedLength, int status, HttpHeaders headers) {
+        this.limit = limit;
+        this.status = status;
+        this.headers = headers;
+        this.bytes = expectedLength == 0 ? EMPTY
+                : new byte[(int) Math.min(expectedLength > 0 ? expectedLength : INITIAL_UNKNOWN, limit)];
+    }
+
+    BodyBuffer append(ByteBuf chunk) {
+        int n = chunk.readableBytes();
+        if (n == 0) {
+            return this;
+        }
+        if ((long) size + n > limit) {
+            throw tooLarge(limit, status, headers);
+        }
+        if (size + n > bytes.length) {
+            bytes = Arrays.copyOf(bytes, (int) Math.min(Math.max((long) bytes.length * 2, size + n), limit));
+        }
+        chunk.getBytes(chunk.readerIndex(), bytes, size, n);
+        size += n;
+        return this;
+    }
+
+    byte[] toBytes() {
+        return size == bytes.length ? bytes : Arrays.copyOf(bytes, size);
+    }
+
+    static ResponseFailure tooLarge(int limit, int status, HttpHeaders headers) {
+        return new ResponseFailure(Kind.BODY_TOO_LARGE, status, headers,
+                "response body exceeds " + limit + " bytes (maxBodySize)");
+    }
+}

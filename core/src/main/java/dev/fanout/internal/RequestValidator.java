@@ -1,0 +1,145 @@
+package dev.fanout.internal;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.FetchException;
+import dev.fanout.FetchException.Kind;
+import dev.fanout.FetchRequest;
+import io.netty.handler.codec.http.HttpMethod;
+
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * Checks a request before anything is sent: method, URL and headers. A bad request becomes an
+ * {@link Kind#INVALID_REQUEST} failure for that item alone; it never throws for a batch.
+ */
+public final class RequestValidator {
+
+    private final ObjectMapper mapper;
+
+    public RequestValidator(ObjectMapper mapper) {
+        this.mapper = mapper;
+    }
+
+    /**
+     * Validates {@code request}.
+     *
+     * @throws FetchException of kind {@link Kind#INVALID_REQUEST}, naming what is wrong
+     */
+    public ValidatedRequest validate(FetchRequest request) {
+        String method = request.method();
+        String rawUrl = request.url();
+        String safeUrl = Redaction.url(rawUrl);
+        if (!isToken(method)) {
+            throw invalid(request, safeUrl, "method: " + method + " (expected: an HTTP token such as GET)");
+        }
+        URI uri = parseUrl(request, rawUrl, safeUrl);
+        for (int i = 0; i < request.headerCount(); i++) {
+            String name = request.headerName(i);
+            String value = request.headerValue(i);
+            if (!isToken(name)) {
+                throw invalid(request, safeUrl, "header name: " + printable(name) + " (expected: an HTTP token)");
+            }
+            if (value == null || hasForbiddenChar(value)) {
+                throw invalid(request, safeUrl, "header " + name + ": "
+                        + (value == null ? "null" : "contains CR, LF or NUL") + " (expected: a single-line value)");
+            }
+        }
+
+        String authorization = null;
+        if (uri.getRawUserInfo() != null) {
+            authorization = basicAuth(uri.getRawUserInfo());
+            String authority = uri.getRawAuthority();
+            String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
+            uri = URI.create(uri.getScheme() + "://" + hostPort + (uri.getRawPath() == null ? "" : uri.getRawPath())
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+        }
+
+        byte[] body = request.body();
+        String contentType = request.contentType();
+        if (request.jsonValue() != null) {
+            try {
+                body = mapper.writeValueAsBytes(request.jsonValue());
+            } catch (JsonProcessingException e) {
+                throw new FetchException(Kind.INVALID_REQUEST, method, safeUrl, 0,
+                        "JSON body could not be serialized (" + e.getOriginalMessage() + ")", e);
+            }
+            contentType = "application/json";
+        }
+        return new ValidatedRequest(request, HttpMethod.valueOf(method), uri, safeUrl, body, contentType,
+                authorization);
+    }
+
+    private static URI parseUrl(FetchRequest request, String rawUrl, String safeUrl) {
+        if (rawUrl == null || rawUrl.isEmpty()) {
+            throw invalid(request, safeUrl, "url: " + (rawUrl == null ? "null" : "empty")
+                    + " (expected: an absolute http or https URL)");
+        }
+        for (int i = 0; i < rawUrl.length(); i++) {
+            char c = rawUrl.charAt(i);
+            if (c <= ' ' || c == 0x7f) {
+                throw invalid(request, safeUrl, "url: contains a space or control character at " + i
+                        + " (expected: a percent-encoded URL)");
+            }
+        }
+        URI uri;
+        try {
+            uri = new URI(rawUrl);
+        } catch (URISyntaxException e) {
+            throw invalid(request, safeUrl, "url: " + e.getReason() + " at index " + e.getIndex());
+        }
+        String scheme = uri.getScheme();
+        if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
+            throw invalid(request, safeUrl, "url: scheme " + scheme + " (expected: http or https)");
+        }
+        if (uri.getHost() == null || uri.getHost().isEmpty()) {
+            throw invalid(request, safeUrl, "url: no host (expected: http://host[:port]/path)");
+        }
+        int port = uri.getPort();
+        if (port != -1 && (port < 1 || port > 65535)) {
+            throw invalid(request, safeUrl, "url: port " + port + " (expected: 1-65535)");
+        }
+        return uri;
+    }
+
+    private static String basicAuth(String rawUserInfo) {
+        String decoded = URLDecoder.decode(rawUserInfo.replace("+", "%2B"), StandardCharsets.UTF_8);
+        return "Basic " + Base64.getEncoder().encodeToString(decoded.getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static FetchException invalid(FetchRequest request, String safeUrl, String detail) {
+        return new FetchException(Kind.INVALID_REQUEST, String.valueOf(request.method()), safeUrl, 0, detail, null);
+    }
+
+    /** RFC 9110 token: visible ASCII except delimiters. */
+    static boolean isToken(String s) {
+        if (s == null || s.isEmpty()) {
+            return false;
+        }
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c <= ' ' || c >= 0x7f || "\"(),/:;<=>?@[\\]{}".indexOf(c) >= 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    static boolean hasForbiddenChar(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c == '\r' || c == '\n' || c == '\0') {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String printable(String s) {
+        return s == null ? "null" : s.replace("\r", "\\r").replace("\n", "\\n").replace("\0", "\\0");
+    }
+}
