@@ -48,9 +48,12 @@ public final class NettyExchange {
                 : null;
         this.provider = ConnectionProvider.builder("fanout")
                 .maxConnections(settings.maxConnectionsPerHost())
-                // Admission (ConnectionPermits) lets at most maxConnections requests reach the pools,
-                // so no host's pending queue can reach this bound: PoolAcquirePendingLimitException cannot happen.
-                .pendingAcquireMaxCount(settings.maxConnections())
+                // Demand is bounded before the pool: admission (ConnectionPermits) lets at most
+                // maxConnections requests at the pools at once. The pool's own bound is left off because
+                // reactor-pool removes a cancelled (timed-out) waiter lazily, so its pending count can
+                // briefly exceed the live waiters; any finite bound here could then throw
+                // PoolAcquirePendingLimitException, which must never happen.
+                .pendingAcquireMaxCount(-1)
                 .pendingAcquireTimeout(POOL_ACQUIRE_TIMEOUT)
                 .maxIdleTime(settings.maxIdleTime())
                 .maxLifeTime(settings.maxLifeTime())
@@ -79,7 +82,9 @@ public final class NettyExchange {
                 .uri(request.uri())
                 .send((req, out) -> send(request, req, out))
                 .response((res, body) -> collect(res, body, head))
-                .next();
+                // not next(): it would cancel the exchange after the value, and a cancelled exchange's
+                // connection is closed instead of going back to the pool
+                .singleOrEmpty();
     }
 
     private static NettyOutbound send(ValidatedRequest request, HttpClientRequest req, NettyOutbound out) {

@@ -21,6 +21,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -46,6 +47,9 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback, Be
     private final AtomicInteger maxInFlight;
     private final Map<String, AtomicInteger> hits = new ConcurrentHashMap<>();
     private final AtomicInteger total = new AtomicInteger();
+    private final AtomicInteger openConnections = new AtomicInteger();
+    private final AtomicInteger maxOpenConnections = new AtomicInteger();
+    private final AtomicInteger connections = new AtomicInteger();
     private DisposableServer server;
 
     public TestServer() {
@@ -62,6 +66,12 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback, Be
         server = HttpServer.create()
                 .host("127.0.0.1")
                 .port(0)
+                // per TCP connection (doOnConnection would fire per request)
+                .doOnChannelInit((observer, channel, remote) -> {
+                    connections.incrementAndGet();
+                    maxOpenConnections.accumulateAndGet(openConnections.incrementAndGet(), Math::max);
+                    channel.closeFuture().addListener(f -> openConnections.decrementAndGet());
+                })
                 .handle(this::handle)
                 .bindNow(Duration.ofSeconds(10));
         return this;
@@ -106,6 +116,16 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback, Be
         return maxInFlight.get();
     }
 
+    /** Connections open at once, at most, since the last reset. */
+    public int maxOpenConnections() {
+        return maxOpenConnections.get();
+    }
+
+    /** Connections accepted since the last reset. */
+    public int connections() {
+        return connections.get();
+    }
+
     public int hits(String path) {
         AtomicInteger n = hits.get(path);
         return n == null ? 0 : n.get();
@@ -117,6 +137,8 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback, Be
 
     public void reset() {
         maxInFlight.set(inFlight.get());
+        maxOpenConnections.set(openConnections.get());
+        connections.set(0);
         hits.clear();
         total.set(0);
     }
@@ -127,10 +149,21 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback, Be
         total.incrementAndGet();
         int now = inFlight.incrementAndGet();
         maxInFlight.accumulateAndGet(now, Math::max);
-        return Flux.from(route(path, req, res)).doFinally(signal -> inFlight.decrementAndGet());
+        AtomicBoolean left = new AtomicBoolean();
+        Runnable leave = () -> {
+            if (left.compareAndSet(false, true)) {
+                inFlight.decrementAndGet();
+            }
+        };
+        return Flux.from(route(path, req, res, leave)).doFinally(signal -> leave.run());
     }
 
-    private Publisher<Void> route(String path, HttpServerRequest req, HttpServerResponse res) {
+    /**
+     * {@code leave} marks the request as no longer in flight. Routes that answer after a delay call it
+     * just before they write, so that the count cannot include a request whose answer the client may
+     * already have (its connection already reused on another event loop).
+     */
+    private Publisher<Void> route(String path, HttpServerRequest req, HttpServerResponse res, Runnable leave) {
         List<String> parts = Arrays.asList(path.split("/"));
         String head = parts.size() > 1 ? parts.get(1) : "";
         String arg = parts.size() > 2 ? parts.get(2) : "";
@@ -144,7 +177,8 @@ public final class TestServer implements BeforeAllCallback, AfterAllCallback, Be
                 return res.header(HttpHeaderNames.CONTENT_TYPE, "application/json").sendString(Mono.just("{oops"));
             case "delay": {
                 long ms = Long.parseLong(arg);
-                return Mono.delay(Duration.ofMillis(ms)).then(res.sendString(Mono.just(arg)).then());
+                return Mono.delay(Duration.ofMillis(ms)).doOnNext(t -> leave.run())
+                        .then(res.sendString(Mono.just(arg)).then());
             }
             case "status": {
                 int code = Integer.parseInt(arg);
