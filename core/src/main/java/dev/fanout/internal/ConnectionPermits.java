@@ -29,15 +29,21 @@ public final class ConnectionPermits {
     }
 
     /**
-     * Runs {@code work} once a permit is held, and gives the permit back when it terminates or is
-     * cancelled, exactly once.
+     * Runs {@code work} once a permit is held, and gives the permit back exactly once: as soon as
+     * the work emits, fails, completes or is cancelled, before the value travels downstream (so the
+     * next request, often started from that very onNext, finds the permit free).
      */
     public <T> Mono<T> withPermit(Mono<T> work) {
         if (waiters.isEmpty() && tryAcquire()) {
-            return work.doFinally(signal -> release());
+            return releasing(work);
         }
         return Mono.<Waiter>create(this::enqueue)
-                .flatMap(waiter -> waiter.deliver() ? work.doFinally(signal -> release()) : Mono.empty());
+                .flatMap(waiter -> waiter.deliver() ? releasing(work) : Mono.empty());
+    }
+
+    private <T> Mono<T> releasing(Mono<T> work) {
+        Release release = new Release(this);
+        return work.doOnEach(release).doOnCancel(release);
     }
 
     /** Permits currently held. */
@@ -95,6 +101,28 @@ public final class ConnectionPermits {
             Waiter w = waiters.poll();
             if (w == null || !w.grant()) {
                 available.incrementAndGet();
+            }
+        }
+    }
+
+    /** Gives one permit back on the first terminal signal or cancel, and ignores the rest. */
+    private static final class Release extends AtomicInteger implements java.util.function.Consumer<reactor.core.publisher.Signal<?>>, Runnable {
+        private static final long serialVersionUID = 1L;
+        private final transient ConnectionPermits permits;
+
+        Release(ConnectionPermits permits) {
+            this.permits = permits;
+        }
+
+        @Override
+        public void accept(reactor.core.publisher.Signal<?> signal) {
+            run();
+        }
+
+        @Override
+        public void run() {
+            if (compareAndSet(0, 1)) {
+                permits.release();
             }
         }
     }

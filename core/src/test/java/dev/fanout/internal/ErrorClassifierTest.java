@@ -1,0 +1,83 @@
+package dev.fanout.internal;
+
+import dev.fanout.FetchException;
+import dev.fanout.FetchException.Kind;
+import io.netty.channel.ConnectTimeoutException;
+import io.netty.handler.codec.DecoderException;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.timeout.ReadTimeoutException;
+import org.junit.jupiter.api.Test;
+import reactor.netty.internal.shaded.reactor.pool.PoolAcquireTimeoutException;
+
+import javax.net.ssl.SSLHandshakeException;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.time.Duration;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.TimeoutException;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The classifier's table, row by row, with real exception instances. */
+class ErrorClassifierTest {
+
+    @Test
+    void mapsEachKnownThrowableToItsKind() {
+        assertThat(ErrorClassifier.kindOf(new TimeoutException("Did not observe any item"))).isEqualTo(Kind.REQUEST_TIMEOUT);
+        assertThat(ErrorClassifier.kindOf(new PoolAcquireTimeoutException(Duration.ofSeconds(1)))).isEqualTo(Kind.REQUEST_TIMEOUT);
+        assertThat(ErrorClassifier.kindOf(new ConnectTimeoutException("connection timed out"))).isEqualTo(Kind.CONNECT_TIMEOUT);
+        assertThat(ErrorClassifier.kindOf(ReadTimeoutException.INSTANCE)).isEqualTo(Kind.RESPONSE_TIMEOUT);
+        assertThat(ErrorClassifier.kindOf(new UnknownHostException("nope.invalid"))).isEqualTo(Kind.DNS);
+        assertThat(ErrorClassifier.kindOf(new SSLHandshakeException("PKIX path building failed"))).isEqualTo(Kind.TLS);
+        assertThat(ErrorClassifier.kindOf(new ConnectException("Connection refused"))).isEqualTo(Kind.CONNECT);
+        assertThat(ErrorClassifier.kindOf(new TooLongHttpHeaderException("HTTP header is larger than 8192 bytes")))
+                .isEqualTo(Kind.PROTOCOL);
+        assertThat(ErrorClassifier.kindOf(new DecoderException("bad chunk"))).isEqualTo(Kind.PROTOCOL);
+        assertThat(ErrorClassifier.kindOf(new TooLongFrameException("too long"))).isEqualTo(Kind.PROTOCOL);
+        assertThat(ErrorClassifier.kindOf(reactor.netty.http.client.PrematureCloseException.TEST_EXCEPTION))
+                .isEqualTo(Kind.CONNECTION_CLOSED);
+        assertThat(ErrorClassifier.kindOf(new ClosedChannelException())).isEqualTo(Kind.CONNECTION_CLOSED);
+        assertThat(ErrorClassifier.kindOf(new SocketException("Connection reset"))).isEqualTo(Kind.CONNECTION_CLOSED);
+        assertThat(ErrorClassifier.kindOf(new IOException("Connection reset by peer"))).isEqualTo(Kind.CONNECTION_CLOSED);
+        assertThat(ErrorClassifier.kindOf(new CancellationException())).isEqualTo(Kind.CANCELLED);
+        assertThat(ErrorClassifier.kindOf(new IllegalStateException("who knows"))).isEqualTo(Kind.UNEXPECTED);
+    }
+
+    @Test
+    void looksThroughWrappingCauses() {
+        RuntimeException wrapped = new RuntimeException("wrapper", new ConnectException("Connection refused"));
+        assertThat(ErrorClassifier.kindOf(wrapped)).isEqualTo(Kind.CONNECT);
+    }
+
+    @Test
+    void aFetchExceptionKeepsItsOwnKind() {
+        FetchException fe = new FetchException(Kind.BODY_TOO_LARGE, "GET", "http://h/", 200, "too big", null);
+        assertThat(ErrorClassifier.classify(fe, "GET", "http://h/", null, null, null)).isSameAs(fe);
+    }
+
+    @Test
+    void messagesSayWhatHappenedAndHowLongWasWaited() {
+        FetchException e = ErrorClassifier.classify(new ConnectTimeoutException("x"), "GET", "http://127.0.0.1:8080/x",
+                Duration.ofSeconds(5), Duration.ofSeconds(10), Duration.ofSeconds(30));
+        assertThat(e.getMessage()).isEqualTo("CONNECT_TIMEOUT GET http://127.0.0.1:8080/x: no connection after 5s");
+        assertThat(e.kind().isTimeout()).isTrue();
+        assertThat(e.kind().requestNeverSent()).isTrue();
+
+        FetchException r = ErrorClassifier.classify(new TimeoutException(), "POST", "http://h/", Duration.ofSeconds(5),
+                Duration.ofSeconds(10), Duration.ofMillis(1500));
+        assertThat(r.getMessage()).isEqualTo("REQUEST_TIMEOUT POST http://h/: not complete after 1500ms");
+        assertThat(r.kind().requestNeverSent()).isFalse();
+    }
+
+    @Test
+    void humanDurations() {
+        assertThat(ErrorClassifier.human(Duration.ofMillis(250))).isEqualTo("250ms");
+        assertThat(ErrorClassifier.human(Duration.ofSeconds(5))).isEqualTo("5s");
+        assertThat(ErrorClassifier.human(Duration.ofSeconds(90))).isEqualTo("90s");
+        assertThat(ErrorClassifier.human(Duration.ofMinutes(2))).isEqualTo("2m");
+    }
+}
