@@ -3,6 +3,7 @@ package dev.fanout;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
+import dev.fanout.testing.UnacceptingSocket;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -10,7 +11,6 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -57,32 +57,13 @@ class FailuresTest {
 
     @Test
     void connectTimeoutWhenTheServerNeverAccepts() throws IOException {
-        // A listening socket whose accept queue is full: the kernel drops further SYNs, so connect hangs.
-        try (ServerSocket backlogOfOne = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<Socket> fillers = new ArrayList<>();
-            try {
-                for (int i = 0; i < 8; i++) {
-                    Socket s = new Socket();
-                    try {
-                        s.connect(backlogOfOne.getLocalSocketAddress(), 200);
-                        fillers.add(s);
-                    } catch (IOException full) {
-                        s.close();
-                        break;
-                    }
-                }
-                try (FetchClient client = FetchClient.builder().connectTimeout(Duration.ofMillis(300)).build()) {
-                    FetchResult r = one(client, FetchRequest.get("http://127.0.0.1:" + backlogOfOne.getLocalPort() + "/"));
+        try (UnacceptingSocket unaccepting = new UnacceptingSocket();
+             FetchClient client = FetchClient.builder().connectTimeout(Duration.ofMillis(300)).build()) {
+            FetchResult r = one(client, FetchRequest.get(unaccepting.url("/")));
 
-                    assertThat(r.kind()).isEqualTo(Kind.CONNECT_TIMEOUT);
-                    assertThat(r.error().get().getMessage()).endsWith("no connection after 300ms");
-                    assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(5));
-                }
-            } finally {
-                for (Socket s : fillers) {
-                    s.close();
-                }
-            }
+            assertThat(r.kind()).isEqualTo(Kind.CONNECT_TIMEOUT);
+            assertThat(r.error().get().getMessage()).endsWith("no connection after 300ms");
+            assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(5));
         }
     }
 
@@ -138,31 +119,12 @@ class FailuresTest {
 
     @Test
     void perRequestConnectTimeoutIsUsed() throws IOException {
-        try (ServerSocket backlogOfOne = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            List<Socket> fillers = new ArrayList<>();
-            try {
-                for (int i = 0; i < 8; i++) {
-                    Socket s = new Socket();
-                    try {
-                        s.connect(backlogOfOne.getLocalSocketAddress(), 200);
-                        fillers.add(s);
-                    } catch (IOException full) {
-                        s.close();
-                        break;
-                    }
-                }
-                try (FetchClient client = FetchClient.builder().connectTimeout(Duration.ofSeconds(20)).build()) {
-                    FetchResult r = one(client, FetchRequest.get("http://127.0.0.1:" + backlogOfOne.getLocalPort() + "/")
-                            .connectTimeout(Duration.ofMillis(250)));
+        try (UnacceptingSocket unaccepting = new UnacceptingSocket();
+             FetchClient client = FetchClient.builder().connectTimeout(Duration.ofSeconds(20)).build()) {
+            FetchResult r = one(client, FetchRequest.get(unaccepting.url("/")).connectTimeout(Duration.ofMillis(250)));
 
-                    assertThat(r.kind()).isEqualTo(Kind.CONNECT_TIMEOUT);
-                    assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(5));
-                }
-            } finally {
-                for (Socket s : fillers) {
-                    s.close();
-                }
-            }
+            assertThat(r.kind()).isEqualTo(Kind.CONNECT_TIMEOUT);
+            assertThat(r.elapsed()).isLessThan(Duration.ofSeconds(5));
         }
     }
 
