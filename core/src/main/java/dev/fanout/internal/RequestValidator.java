@@ -57,6 +57,12 @@ public final class RequestValidator {
             String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
             uri = URI.create(uri.getScheme() + "://" + hostPort + (uri.getRawPath() == null ? "" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+            // The result carries the request as sent: no user info in its URL, the credentials only in an
+            // Authorization header, which every toString redacts. An explicit Authorization header wins.
+            request = request.withUrl(uri.toString());
+            if (request.header("Authorization") == null) {
+                request = request.header("Authorization", authorization);
+            }
         }
 
         byte[] body = request.body();

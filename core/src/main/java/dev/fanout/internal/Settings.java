@@ -29,4 +29,27 @@ public record Settings(
         Duration maxLifeTime,
         Duration evictionInterval,
         LoopResources loopResources) {
+
+    /** Every component, with the values of credential headers redacted (a record would print them). */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Settings[");
+        java.lang.reflect.RecordComponent[] components = Settings.class.getRecordComponents();
+        for (int i = 0; i < components.length; i++) {
+            Object value;
+            try {
+                value = components[i].getAccessor().invoke(this);
+            } catch (ReflectiveOperationException e) {
+                value = "?";
+            }
+            if (value instanceof HttpHeaders headers) {
+                StringBuilder h = new StringBuilder("{");
+                headers.forEach(e -> h.append(h.length() > 1 ? ", " : "").append(e.getKey()).append(": ")
+                        .append(Redaction.headerValue(e.getKey(), e.getValue())));
+                value = h.append('}');
+            }
+            sb.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=').append(value);
+        }
+        return sb.append(']').toString();
+    }
 }
