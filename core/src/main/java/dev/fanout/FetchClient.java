@@ -234,6 +234,9 @@ public final class FetchClient implements AutoCloseable {
         private Duration maxLifeTime = DEFAULT_MAX_LIFE_TIME;
         private Duration evictionInterval = DEFAULT_EVICTION_INTERVAL;
         private LoopResources loopResources;
+        private boolean blockPrivateAddresses;
+        private final List<String> allowedAddresses = new java.util.ArrayList<>();
+        private io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -397,6 +400,47 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Turns on the private-address guard, for URLs that come from users, crawled pages or
+         * queues: requests to loopback, private (10/8, 172.16/12, 192.168/16, 100.64/10),
+         * link-local (169.254/16 with cloud metadata, fe80::/10), unique-local (fc00::/7, with
+         * {@code fd00:ec2::254}), multicast, unspecified and reserved addresses end as
+         * {@link FetchException.Kind#BLOCKED_ADDRESS} without a connection. Checked for IP literals
+         * in every spelling a browser accepts ({@code 2130706433}, {@code 0x7f.0.0.1}, {@code 127.1},
+         * {@code [::ffff:127.0.0.1]}) before connecting, for names on the addresses they resolve to
+         * (so DNS rebinding does not get through), and on every redirect hop. Default off.
+         */
+        public Builder blockPrivateAddresses() {
+            this.blockPrivateAddresses = true;
+            return this;
+        }
+
+        /**
+         * Addresses the private-address guard lets through although they are private, as IP
+         * addresses or CIDR blocks ({@code "10.20.0.0/16"}, {@code "fd00::5"}). Adds to earlier calls.
+         * Has an effect only with {@link #blockPrivateAddresses()}. Default: none.
+         *
+         * @throws IllegalArgumentException if an entry is not an IP literal with an optional prefix length
+         */
+        public Builder allowAddresses(String... cidrs) {
+            Objects.requireNonNull(cidrs, "cidrs");
+            List<String> list = List.of(cidrs);
+            dev.fanout.internal.AddressGuard.allowing(list); // validates every entry now
+            allowedAddresses.addAll(list);
+            return this;
+        }
+
+        /**
+         * The Netty resolver group to resolve host names with, in place of Reactor Netty's default
+         * asynchronous DNS resolver (for example {@code DefaultAddressResolverGroup.INSTANCE} for the
+         * JVM's resolver, or a fixed mapping in tests). The client does not close it. Default: Reactor
+         * Netty's DNS resolver.
+         */
+        public Builder addressResolverGroup(io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> group) {
+            this.resolver = Objects.requireNonNull(group, "addressResolverGroup");
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
          * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}
@@ -410,7 +454,9 @@ public final class FetchClient implements AutoCloseable {
             return new FetchClient(new Settings(concurrency, maxConnections, maxConnectionsPerHost, connectTimeout,
                     responseTimeout, requestTimeout, maxBodySize, headers, acceptStatus,
                     objectMapper != null ? objectMapper : new ObjectMapper(), compression, followRedirects,
-                    maxIdleTime, maxLifeTime, evictionInterval, loopResources));
+                    maxIdleTime, maxLifeTime, evictionInterval, loopResources,
+                    blockPrivateAddresses ? dev.fanout.internal.AddressGuard.allowing(allowedAddresses) : null,
+                    resolver));
         }
 
         private static int positive(int n, String name) {

@@ -33,6 +33,7 @@ public final class ErrorClassifier {
     }
 
     private static final List<Row> TABLE = List.of(
+            new Row(BlockedAddressException.class, Kind.BLOCKED_ADDRESS),
             new Row(TimeoutException.class, Kind.REQUEST_TIMEOUT),
             new Row(PoolAcquireTimeoutException.class, Kind.REQUEST_TIMEOUT),
             new Row(ConnectTimeoutException.class, Kind.CONNECT_TIMEOUT),
@@ -95,9 +96,19 @@ public final class ErrorClassifier {
             case TLS -> "TLS handshake failed (" + error.getMessage() + ")";
             case PROTOCOL -> "invalid HTTP response (" + error.getMessage() + ")";
             case CANCELLED -> "cancelled";
+            case BLOCKED_ADDRESS -> String.valueOf(cause(error, BlockedAddressException.class).getMessage());
             default -> String.valueOf(error.getMessage());
         };
         return new FetchException(kind, method, url, 0, detail, error);
+    }
+
+    private static Throwable cause(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return error;
     }
 
     /** "5s", "250ms", "1m30s": the way a person would write the duration. */

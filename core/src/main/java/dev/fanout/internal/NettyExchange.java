@@ -6,6 +6,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
@@ -40,6 +41,7 @@ public final class NettyExchange {
     private final ChannelGroup channels = new DefaultChannelGroup("fanout", GlobalEventExecutor.INSTANCE);
     private final HttpClient client;
     private final Map<Duration, HttpClient> byConnectTimeout = new ConcurrentHashMap<>();
+    private final AddressResolverGroup<?> ownResolver;
 
     public NettyExchange(Settings settings) {
         this.settings = settings;
@@ -58,7 +60,14 @@ public final class NettyExchange {
                 .metrics(true, () -> poolMetrics)
                 .build();
         HttpHeaders defaults = settings.defaultHeaders();
-        this.client = HttpClient.create(provider)
+        this.ownResolver = Resolvers.create(settings);
+        HttpClient base = HttpClient.create(provider);
+        if (ownResolver != null) {
+            base = base.resolver(ownResolver);
+        } else if (settings.resolver() != null) {
+            base = base.resolver(settings.resolver());
+        }
+        this.client = base
                 .runOn(settings.loopResources() == null ? ownLoops : settings.loopResources(), false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .responseTimeout(settings.responseTimeout())
@@ -147,6 +156,9 @@ public final class NettyExchange {
     public Mono<Void> dispose() {
         channels.close();
         Mono<Void> pool = provider.disposeLater();
+        if (ownResolver != null) {
+            pool = pool.then(Mono.fromRunnable(ownResolver::close));
+        }
         return ownLoops == null ? pool : pool.then(ownLoops.disposeLater(Duration.ZERO, Duration.ofSeconds(2)));
     }
 

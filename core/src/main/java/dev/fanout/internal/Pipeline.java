@@ -31,7 +31,7 @@ public final class Pipeline {
 
     public Pipeline(Settings settings) {
         this.settings = settings;
-        this.validator = new RequestValidator(settings.objectMapper());
+        this.validator = new RequestValidator(settings.objectMapper(), settings.addressGuard());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
     }

@@ -11,6 +11,8 @@ import java.util.function.IntPredicate;
  * Everything a built client was configured with, frozen. The only configuration the stages read.
  *
  * @param loopResources event loops supplied by the caller, or null to create (and later dispose) our own
+ * @param addressGuard the private-address guard, or null when it is off
+ * @param resolver an address resolver group supplied by the caller (not closed by us), or null for the default
  */
 public record Settings(
         int concurrency,
@@ -28,7 +30,9 @@ public record Settings(
         Duration maxIdleTime,
         Duration maxLifeTime,
         Duration evictionInterval,
-        LoopResources loopResources) {
+        LoopResources loopResources,
+        AddressGuard addressGuard,
+        io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
