@@ -237,6 +237,14 @@ public final class FetchClient implements AutoCloseable {
         private boolean blockPrivateAddresses;
         private final List<String> allowedAddresses = new java.util.ArrayList<>();
         private io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver;
+        private java.nio.file.Path trustPem;
+        private java.security.KeyStore trustStore;
+        private java.nio.file.Path clientCertPem;
+        private java.nio.file.Path clientKeyPem;
+        private java.security.KeyStore clientKeyStore;
+        private char[] clientKeyPassword;
+        private Duration tlsHandshakeTimeout = dev.fanout.internal.TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT;
+        private boolean insecure;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -441,11 +449,73 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Trusts the CA certificates in a PEM file instead of the JDK trust store (host names are
+         * still verified). Default: the JDK trust store.
+         */
+        public Builder trustCertificates(java.nio.file.Path pemFile) {
+            this.trustPem = Objects.requireNonNull(pemFile, "trustCertificates");
+            this.trustStore = null;
+            return this;
+        }
+
+        /** Trusts the CA certificates in a key store instead of the JDK trust store. Default: the JDK trust store. */
+        public Builder trustStore(java.security.KeyStore store) {
+            this.trustStore = Objects.requireNonNull(store, "trustStore");
+            this.trustPem = null;
+            return this;
+        }
+
+        /**
+         * Presents a client certificate (mutual TLS): the certificate chain and its PKCS#8 private key,
+         * both PEM files. Default: none.
+         */
+        public Builder clientCertificate(java.nio.file.Path certChainPem, java.nio.file.Path privateKeyPem) {
+            this.clientCertPem = Objects.requireNonNull(certChainPem, "certChainPem");
+            this.clientKeyPem = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+            this.clientKeyStore = null;
+            return this;
+        }
+
+        /** Presents a client certificate (mutual TLS) from a key store holding the key and its chain. Default: none. */
+        public Builder clientCertificate(java.security.KeyStore keyStore, char[] password) {
+            this.clientKeyStore = Objects.requireNonNull(keyStore, "keyStore");
+            this.clientKeyPassword = password == null ? null : password.clone();
+            this.clientCertPem = null;
+            this.clientKeyPem = null;
+            return this;
+        }
+
+        /**
+         * Longest TLS handshake; a slower one ends as {@link FetchException.Kind#TLS}. Default 10 s.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder tlsHandshakeTimeout(Duration timeout) {
+            this.tlsHandshakeTimeout = positive(timeout, "tlsHandshakeTimeout");
+            return this;
+        }
+
+        /**
+         * Turns TLS verification off for this client: any certificate is trusted and host names
+         * are not checked. For test servers only; logs one warning when the client is built.
+         * Default: off (verified).
+         */
+        public Builder insecure() {
+            this.insecure = true;
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
-         * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}
+         * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if
+         *         {@code insecure()} is combined with custom trust, or if a TLS file or store cannot be read
          */
         public FetchClient build() {
+            if (insecure && (trustPem != null || trustStore != null)) {
+                throw new IllegalArgumentException("insecure: combined with trustCertificates/trustStore"
+                        + " (expected: one or the other)");
+            }
             if (maxConnectionsPerHost > maxConnections) {
                 throw new IllegalArgumentException("maxConnectionsPerHost: " + maxConnectionsPerHost
                         + " (expected: <= maxConnections, " + maxConnections + ")");
@@ -456,7 +526,9 @@ public final class FetchClient implements AutoCloseable {
                     objectMapper != null ? objectMapper : new ObjectMapper(), compression, followRedirects,
                     maxIdleTime, maxLifeTime, evictionInterval, loopResources,
                     blockPrivateAddresses ? dev.fanout.internal.AddressGuard.allowing(allowedAddresses) : null,
-                    resolver));
+                    resolver,
+                    new dev.fanout.internal.TlsOptions(trustPem, trustStore, clientCertPem, clientKeyPem,
+                            clientKeyStore, clientKeyPassword, tlsHandshakeTimeout, insecure)));
         }
 
         private static int positive(int n, String name) {

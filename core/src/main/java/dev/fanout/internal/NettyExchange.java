@@ -45,6 +45,7 @@ public final class NettyExchange {
 
     public NettyExchange(Settings settings) {
         this.settings = settings;
+        io.netty.handler.ssl.SslContext sslContext = TlsConfig.context(settings.tls(), false);
         this.ownLoops = settings.loopResources() == null
                 ? LoopResources.create("fanout", LoopResources.DEFAULT_IO_WORKER_COUNT, true)
                 : null;
@@ -67,6 +68,7 @@ public final class NettyExchange {
         } else if (settings.resolver() != null) {
             base = base.resolver(settings.resolver());
         }
+        base = TlsConfig.apply(base, sslContext, settings.tls());
         this.client = base
                 .runOn(settings.loopResources() == null ? ownLoops : settings.loopResources(), false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())

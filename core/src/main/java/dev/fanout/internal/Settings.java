@@ -13,6 +13,7 @@ import java.util.function.IntPredicate;
  * @param loopResources event loops supplied by the caller, or null to create (and later dispose) our own
  * @param addressGuard the private-address guard, or null when it is off
  * @param resolver an address resolver group supplied by the caller (not closed by us), or null for the default
+ * @param tls TLS trust, client certificate, handshake timeout, insecure
  */
 public record Settings(
         int concurrency,
@@ -32,7 +33,8 @@ public record Settings(
         Duration evictionInterval,
         LoopResources loopResources,
         AddressGuard addressGuard,
-        io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver) {
+        io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver,
+        TlsOptions tls) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
