@@ -215,6 +215,8 @@ public final class FetchClient implements AutoCloseable {
         public static final Duration DEFAULT_MAX_LIFE_TIME = Duration.ofMinutes(5);
         /** Default for {@link #evictionInterval(Duration)}. */
         public static final Duration DEFAULT_EVICTION_INTERVAL = Duration.ofSeconds(10);
+        /** Default for {@link #maxRedirects(int)}. */
+        public static final int DEFAULT_MAX_REDIRECTS = 10;
         /** Default {@code User-Agent}. */
         public static final String DEFAULT_USER_AGENT = "fanout/0.1";
 
@@ -245,6 +247,8 @@ public final class FetchClient implements AutoCloseable {
         private char[] clientKeyPassword;
         private Duration tlsHandshakeTimeout = dev.fanout.internal.TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT;
         private boolean insecure;
+        private int maxRedirects = DEFAULT_MAX_REDIRECTS;
+        private boolean allowHttpsToHttpRedirects;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -374,9 +378,35 @@ public final class FetchClient implements AutoCloseable {
             return this;
         }
 
-        /** Whether to follow redirects (Reactor Netty's redirect handling). Default on. */
+        /**
+         * Whether to follow redirects (301, 302, 303, 307, 308), up to {@link #maxRedirects(int)}
+         * hops. 303 (and 301/302 after a POST) becomes a GET; {@code Authorization}, {@code Cookie}
+         * and {@code Proxy-Authorization} are dropped when the origin changes; https to http is not
+         * followed unless {@link #allowHttpsToHttpRedirects()}. {@link FetchResult#url()} and
+         * {@link FetchResult#redirects()} say where the chain ended. Default on.
+         */
         public Builder followRedirects(boolean follow) {
             this.followRedirects = follow;
+            return this;
+        }
+
+        /**
+         * Most redirects followed for one request; one more, or a loop, ends as
+         * {@link FetchException.Kind#TOO_MANY_REDIRECTS}. 0 turns following off. Default 10.
+         *
+         * @throws IllegalArgumentException if {@code n < 0}
+         */
+        public Builder maxRedirects(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxRedirects: " + n + " (expected: >= 0)");
+            }
+            this.maxRedirects = n;
+            return this;
+        }
+
+        /** Follows redirects from https to http, which are refused by default (the 3xx is the result). */
+        public Builder allowHttpsToHttpRedirects() {
+            this.allowHttpsToHttpRedirects = true;
             return this;
         }
 
@@ -528,7 +558,8 @@ public final class FetchClient implements AutoCloseable {
                     blockPrivateAddresses ? dev.fanout.internal.AddressGuard.allowing(allowedAddresses) : null,
                     resolver,
                     new dev.fanout.internal.TlsOptions(trustPem, trustStore, clientCertPem, clientKeyPem,
-                            clientKeyStore, clientKeyPassword, tlsHandshakeTimeout, insecure)));
+                            clientKeyStore, clientKeyPassword, tlsHandshakeTimeout, insecure),
+                    maxRedirects, allowHttpsToHttpRedirects));
         }
 
         private static int positive(int n, String name) {

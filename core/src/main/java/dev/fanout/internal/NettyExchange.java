@@ -74,13 +74,24 @@ public final class NettyExchange {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .responseTimeout(settings.responseTimeout())
                 .compress(settings.compression())
-                .followRedirect(settings.followRedirects())
+                // Redirects are followed by the pipeline (RedirectFollower), hop by hop, never by Reactor Netty.
+                .followRedirect(false)
                 .headers(h -> h.set(defaults))
                 .doOnChannelInit((observer, channel, remoteAddress) -> channels.add(channel));
     }
 
     /** Sends {@code request} and collects the response; errors are raw, for the classifier. */
     public Mono<ExchangeResponse> exchange(ValidatedRequest request) {
+        return exchange(request, false);
+    }
+
+    /**
+     * Sends {@code request} and collects the response.
+     *
+     * @param stripCredentials drop Authorization, Cookie and Proxy-Authorization, the client's defaults
+     *        included (a redirect hop to another origin)
+     */
+    public Mono<ExchangeResponse> exchange(ValidatedRequest request, boolean stripCredentials) {
         Duration connectTimeout = request.request().connectTimeout();
         HttpClient c = connectTimeout == null ? client
                 : byConnectTimeout.computeIfAbsent(connectTimeout,
@@ -88,7 +99,12 @@ public final class NettyExchange {
         boolean head = request.method().equals(HttpMethod.HEAD);
         return c.request(request.method())
                 .uri(request.uri())
-                .send((req, out) -> send(request, req, out))
+                .send((req, out) -> {
+                    if (stripCredentials) {
+                        RedirectFollower.stripCredentials(req.requestHeaders());
+                    }
+                    return send(request, req, out);
+                })
                 .response((res, body) -> collect(res, body, head))
                 .next();
     }

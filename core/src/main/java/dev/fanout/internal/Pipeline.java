@@ -27,6 +27,7 @@ public final class Pipeline {
     private final RequestValidator validator;
     private final ConnectionPermits permits;
     private final NettyExchange exchange;
+    private final RedirectFollower redirects;
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
@@ -34,6 +35,8 @@ public final class Pipeline {
         this.validator = new RequestValidator(settings.objectMapper(), settings.addressGuard());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
+        this.redirects = new RedirectFollower(settings.followRedirects() ? settings.maxRedirects() : 0,
+                settings.allowHttpsToHttpRedirects(), validator);
     }
 
     /** One request to one result. Lazy: nothing happens until subscription. */
@@ -53,9 +56,11 @@ public final class Pipeline {
                     settings.objectMapper()));
         }
         Duration requestTimeout = request.timeout() != null ? request.timeout() : settings.requestTimeout();
-        return permits.withPermit(exchange.exchange(validated))
+        // redirect hops each go through validation and admission again (RedirectFollower)
+        return redirects.follow(validated, (hop, strip) -> permits.withPermit(exchange.exchange(hop, strip)))
                 .timeout(requestTimeout)
-                .map(response -> toResult(index, validated, response, start))
+                .map(followed -> toResult(index, validated, followed.response(), start)
+                        .withRedirects(followed.last().safeUrl(), followed.hops()))
                 .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout)))
                 .switchIfEmpty(Mono.fromSupplier(() -> toFailure(index, validated,
                         new IllegalStateException("the exchange completed without a response"), start,

@@ -14,6 +14,8 @@ import java.util.function.IntPredicate;
  * @param addressGuard the private-address guard, or null when it is off
  * @param resolver an address resolver group supplied by the caller (not closed by us), or null for the default
  * @param tls TLS trust, client certificate, handshake timeout, insecure
+ * @param maxRedirects redirect hops followed when {@code followRedirects} is on
+ * @param allowHttpsToHttpRedirects whether a redirect from https to http is followed
  */
 public record Settings(
         int concurrency,
@@ -34,7 +36,9 @@ public record Settings(
         LoopResources loopResources,
         AddressGuard addressGuard,
         io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver,
-        TlsOptions tls) {
+        TlsOptions tls,
+        int maxRedirects,
+        boolean allowHttpsToHttpRedirects) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
