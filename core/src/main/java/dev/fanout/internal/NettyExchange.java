@@ -76,7 +76,7 @@ public final class NettyExchange {
                 .compress(settings.compression())
                 // Redirects are followed by the pipeline (RedirectFollower), hop by hop, never by Reactor Netty.
                 .followRedirect(false)
-                .headers(h -> h.set(defaults))
+                .headers(h -> h.setAll(defaults)) // setAll, not set: set() would clear the Accept-Encoding that compress(true) adds
                 .doOnChannelInit((observer, channel, remoteAddress) -> channels.add(channel));
     }
 
