@@ -215,6 +215,12 @@ public final class FetchClient implements AutoCloseable {
         public static final Duration DEFAULT_MAX_LIFE_TIME = Duration.ofMinutes(5);
         /** Default for {@link #evictionInterval(Duration)}. */
         public static final Duration DEFAULT_EVICTION_INTERVAL = Duration.ofSeconds(10);
+        /** Default for {@link #maxInitialLineLength(int)}: 4 KiB, Netty's default. */
+        public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 4096;
+        /** Default for {@link #maxHeaderSize(int)}: 16 KiB. */
+        public static final int DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+        /** Default for {@link #maxHeaderCount(int)}. */
+        public static final int DEFAULT_MAX_HEADER_COUNT = 256;
         /** Default for {@link #maxRedirects(int)}. */
         public static final int DEFAULT_MAX_REDIRECTS = 10;
         /** Default {@code User-Agent}. */
@@ -248,6 +254,9 @@ public final class FetchClient implements AutoCloseable {
         private Duration tlsHandshakeTimeout = dev.fanout.internal.TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT;
         private boolean insecure;
         private int maxRedirects = DEFAULT_MAX_REDIRECTS;
+        private int maxInitialLineLength = DEFAULT_MAX_INITIAL_LINE_LENGTH;
+        private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+        private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
         private boolean allowHttpsToHttpRedirects;
 
         private Builder() {
@@ -401,6 +410,38 @@ public final class FetchClient implements AutoCloseable {
                 throw new IllegalArgumentException("maxRedirects: " + n + " (expected: >= 0)");
             }
             this.maxRedirects = n;
+            return this;
+        }
+
+        /**
+         * Longest response status line, in bytes; a longer one ends as {@link FetchException.Kind#PROTOCOL}.
+         * Default 4 KiB.
+         *
+         * @throws IllegalArgumentException if {@code bytes <= 0}
+         */
+        public Builder maxInitialLineLength(int bytes) {
+            this.maxInitialLineLength = positive(bytes, "maxInitialLineLength");
+            return this;
+        }
+
+        /**
+         * Largest response header block, in bytes; a larger one ends as {@link FetchException.Kind#PROTOCOL}.
+         * Default 16 KiB.
+         *
+         * @throws IllegalArgumentException if {@code bytes <= 0}
+         */
+        public Builder maxHeaderSize(int bytes) {
+            this.maxHeaderSize = positive(bytes, "maxHeaderSize");
+            return this;
+        }
+
+        /**
+         * Most response header fields; more end as {@link FetchException.Kind#PROTOCOL}. Default 256.
+         *
+         * @throws IllegalArgumentException if {@code n <= 0}
+         */
+        public Builder maxHeaderCount(int n) {
+            this.maxHeaderCount = positive(n, "maxHeaderCount");
             return this;
         }
 
@@ -559,7 +600,7 @@ public final class FetchClient implements AutoCloseable {
                     resolver,
                     new dev.fanout.internal.TlsOptions(trustPem, trustStore, clientCertPem, clientKeyPem,
                             clientKeyStore, clientKeyPassword, tlsHandshakeTimeout, insecure),
-                    maxRedirects, allowHttpsToHttpRedirects));
+                    maxRedirects, allowHttpsToHttpRedirects, maxInitialLineLength, maxHeaderSize, maxHeaderCount));
         }
 
         private static int positive(int n, String name) {

@@ -68,7 +68,10 @@ public final class NettyExchange {
         } else if (settings.resolver() != null) {
             base = base.resolver(settings.resolver());
         }
-        base = TlsConfig.apply(base, sslContext, settings.tls());
+        base = TlsConfig.apply(base, sslContext, settings.tls())
+                // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
+                .httpResponseDecoder(spec -> spec.maxInitialLineLength(settings.maxInitialLineLength())
+                        .maxHeaderSize(settings.maxHeaderSize()));
         this.client = base
                 .runOn(settings.loopResources() == null ? ownLoops : settings.loopResources(), false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
@@ -141,6 +144,12 @@ public final class NettyExchange {
     private Mono<ExchangeResponse> collect(HttpClientResponse res, ByteBufFlux body, boolean head) {
         int status = res.status().code();
         HttpHeaders headers = res.responseHeaders();
+        if (headers.size() > settings.maxHeaderCount()) {
+            // Netty has no header-count limit; checked here, before the body is read (the connection is then closed)
+            return Mono.error(new ResponseFailure(dev.fanout.FetchException.Kind.PROTOCOL, status, null,
+                    "invalid HTTP response (" + headers.size() + " header fields, more than maxHeaderCount "
+                            + settings.maxHeaderCount() + ")"));
+        }
         int limit = settings.maxBodyBytes();
         long length = head ? 0 : contentLength(headers);
         if (length > limit) {

@@ -16,6 +16,9 @@ import java.util.function.IntPredicate;
  * @param tls TLS trust, client certificate, handshake timeout, insecure
  * @param maxRedirects redirect hops followed when {@code followRedirects} is on
  * @param allowHttpsToHttpRedirects whether a redirect from https to http is followed
+ * @param maxInitialLineLength longest status line accepted, in bytes
+ * @param maxHeaderSize largest response header block accepted, in bytes
+ * @param maxHeaderCount most response header fields accepted
  */
 public record Settings(
         int concurrency,
@@ -38,7 +41,10 @@ public record Settings(
         io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver,
         TlsOptions tls,
         int maxRedirects,
-        boolean allowHttpsToHttpRedirects) {
+        boolean allowHttpsToHttpRedirects,
+        int maxInitialLineLength,
+        int maxHeaderSize,
+        int maxHeaderCount) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
