@@ -257,6 +257,12 @@ public final class FetchClient implements AutoCloseable {
         private int maxInitialLineLength = DEFAULT_MAX_INITIAL_LINE_LENGTH;
         private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
         private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
+        private Duration dnsMinTtl;
+        private Duration dnsMaxTtl;
+        private Duration dnsNegativeTtl;
+        private Duration dnsQueryTimeout;
+        private List<java.net.InetSocketAddress> dnsServers;
+        private boolean jvmResolver;
         private boolean allowHttpsToHttpRedirects;
 
         private Builder() {
@@ -577,6 +583,72 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Bounds how long resolved addresses are cached (the counterpart of aiohttp's
+         * {@code ttl_dns_cache}): each record's own TTL, clamped to [{@code min}, {@code max}].
+         * {@code max} of zero turns the cache off. Default: the records' own TTLs, no bounds.
+         *
+         * @throws IllegalArgumentException if {@code min < 0} or {@code max < min}
+         */
+        public Builder dnsCacheTtl(Duration min, Duration max) {
+            Objects.requireNonNull(min, "min");
+            Objects.requireNonNull(max, "max");
+            if (min.isNegative()) {
+                throw new IllegalArgumentException("dnsCacheTtl min: " + min + " (expected: >= 0)");
+            }
+            if (max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("dnsCacheTtl max: " + max + " (expected: >= min, " + min + ")");
+            }
+            this.dnsMinTtl = min;
+            this.dnsMaxTtl = max;
+            return this;
+        }
+
+        /**
+         * How long a failed lookup (NXDOMAIN) is remembered. Default 0 (not cached).
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder dnsNegativeCacheTtl(Duration ttl) {
+            Objects.requireNonNull(ttl, "dnsNegativeCacheTtl");
+            if (ttl.isNegative()) {
+                throw new IllegalArgumentException("dnsNegativeCacheTtl: " + ttl + " (expected: >= 0)");
+            }
+            this.dnsNegativeTtl = ttl;
+            return this;
+        }
+
+        /**
+         * Longest wait for one DNS query; a lookup that times out is a {@link FetchException.Kind#DNS}
+         * failure with {@link FetchException#isDnsTimeout()} true. Default 5 s.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder dnsQueryTimeout(Duration timeout) {
+            this.dnsQueryTimeout = positive(timeout, "dnsQueryTimeout");
+            return this;
+        }
+
+        /** Name servers to ask, in order, instead of the system's. Default: the system's ({@code /etc/resolv.conf}). */
+        public Builder dnsServers(java.net.InetSocketAddress... servers) {
+            Objects.requireNonNull(servers, "dnsServers");
+            if (servers.length == 0) {
+                throw new IllegalArgumentException("dnsServers: none (expected: at least one)");
+            }
+            this.dnsServers = List.of(servers);
+            return this;
+        }
+
+        /**
+         * Resolves with the JVM's resolver ({@code InetAddress}: the OS resolver and the JVM's own
+         * cache) instead of Netty's asynchronous DNS client, on a worker thread, never the event loop.
+         * The DNS cache, timeout and server settings do not apply to it. Default: Netty's DNS client.
+         */
+        public Builder jvmResolver() {
+            this.jvmResolver = true;
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
          * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if
@@ -600,7 +672,9 @@ public final class FetchClient implements AutoCloseable {
                     resolver,
                     new dev.fanout.internal.TlsOptions(trustPem, trustStore, clientCertPem, clientKeyPem,
                             clientKeyStore, clientKeyPassword, tlsHandshakeTimeout, insecure),
-                    maxRedirects, allowHttpsToHttpRedirects, maxInitialLineLength, maxHeaderSize, maxHeaderCount));
+                    maxRedirects, allowHttpsToHttpRedirects, maxInitialLineLength, maxHeaderSize, maxHeaderCount,
+                    new dev.fanout.internal.DnsOptions(dnsMinTtl, dnsMaxTtl, dnsNegativeTtl, dnsQueryTimeout, dnsServers,
+                            jvmResolver)));
         }
 
         private static int positive(int n, String name) {

@@ -116,6 +116,14 @@ public final class FetchException extends RuntimeException {
         return url;
     }
 
+    /**
+     * Whether this is a {@link Kind#DNS} failure because the name server did not answer in time
+     * (worth retrying), rather than because the name does not exist (NXDOMAIN, not worth retrying).
+     */
+    public boolean isDnsTimeout() {
+        return kind == Kind.DNS && dev.fanout.internal.ErrorClassifier.isDnsTimeout(getCause());
+    }
+
     /** The HTTP status when a response arrived (for {@link Kind#HTTP_STATUS}, for example), otherwise 0. */
     public int status() {
         return status;

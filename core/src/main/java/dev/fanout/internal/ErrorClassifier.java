@@ -90,7 +90,8 @@ public final class ErrorClassifier {
             case CONNECT_TIMEOUT -> "no connection after " + human(connectTimeout);
             case RESPONSE_TIMEOUT -> "no response data for " + human(responseTimeout);
             case REQUEST_TIMEOUT -> "not complete after " + human(requestTimeout);
-            case DNS -> "could not resolve host (" + error.getMessage() + ")";
+            case DNS -> isDnsTimeout(error) ? "DNS lookup timed out (" + error.getMessage() + ")"
+                    : "could not resolve host (" + error.getMessage() + ")";
             case CONNECT -> "could not connect (" + error.getMessage() + ")";
             case CONNECTION_CLOSED -> "connection closed before the response was complete (" + error.getMessage() + ")";
             case TLS -> "TLS handshake failed (" + error.getMessage() + ")";
@@ -100,6 +101,24 @@ public final class ErrorClassifier {
             default -> String.valueOf(error.getMessage());
         };
         return new FetchException(kind, method, url, 0, detail, error);
+    }
+
+    /**
+     * Whether a DNS failure was a timeout (Netty's {@code DnsNameResolverTimeoutException}, or the
+     * OS resolver's "temporary failure") rather than a definite answer such as NXDOMAIN.
+     */
+    public static boolean isDnsTimeout(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.resolver.dns.DnsNameResolverTimeoutException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t instanceof UnknownHostException && m != null
+                    && (m.contains("query timed out") || m.contains("Temporary failure in name resolution"))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Throwable cause(Throwable error, Class<? extends Throwable> type) {

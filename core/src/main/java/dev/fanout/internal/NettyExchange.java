@@ -61,12 +61,12 @@ public final class NettyExchange {
                 .metrics(true, () -> poolMetrics)
                 .build();
         HttpHeaders defaults = settings.defaultHeaders();
-        this.ownResolver = Resolvers.create(settings);
+        Resolvers.Choice resolver = Resolvers.create(settings,
+                settings.loopResources() == null ? ownLoops : settings.loopResources());
+        this.ownResolver = resolver.owned() ? resolver.group() : null;
         HttpClient base = HttpClient.create(provider);
-        if (ownResolver != null) {
-            base = base.resolver(ownResolver);
-        } else if (settings.resolver() != null) {
-            base = base.resolver(settings.resolver());
+        if (resolver.group() != null) {
+            base = base.resolver(resolver.group());
         }
         base = TlsConfig.apply(base, sslContext, settings.tls())
                 // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL

@@ -19,6 +19,7 @@ import java.util.function.IntPredicate;
  * @param maxInitialLineLength longest status line accepted, in bytes
  * @param maxHeaderSize largest response header block accepted, in bytes
  * @param maxHeaderCount most response header fields accepted
+ * @param dns resolver choice, cache TTLs, query timeout, name servers
  */
 public record Settings(
         int concurrency,
@@ -44,7 +45,8 @@ public record Settings(
         boolean allowHttpsToHttpRedirects,
         int maxInitialLineLength,
         int maxHeaderSize,
-        int maxHeaderCount) {
+        int maxHeaderCount,
+        DnsOptions dns) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
