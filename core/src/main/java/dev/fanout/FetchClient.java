@@ -263,6 +263,12 @@ public final class FetchClient implements AutoCloseable {
         private Duration dnsQueryTimeout;
         private List<java.net.InetSocketAddress> dnsServers;
         private boolean jvmResolver;
+        private boolean socks5;
+        private String proxyHost;
+        private int proxyPort;
+        private String proxyUser;
+        private String proxyPassword;
+        private final List<String> noProxy = new java.util.ArrayList<>();
         private boolean allowHttpsToHttpRedirects;
 
         private Builder() {
@@ -649,12 +655,69 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Sends every request through an HTTP proxy (a {@code CONNECT} tunnel, for http and https
+         * URLs alike). Default: direct connections.
+         *
+         * @throws IllegalArgumentException if the port is not 1-65535
+         */
+        public Builder httpProxy(String host, int port) {
+            return proxy(false, host, port);
+        }
+
+        /**
+         * Sends every request through a SOCKS5 proxy (host names are resolved by the proxy).
+         * Default: direct connections.
+         *
+         * @throws IllegalArgumentException if the port is not 1-65535
+         */
+        public Builder socks5Proxy(String host, int port) {
+            return proxy(true, host, port);
+        }
+
+        private Builder proxy(boolean socks, String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("proxy port: " + port + " (expected: 1-65535)");
+            }
+            this.socks5 = socks;
+            this.proxyHost = host;
+            this.proxyPort = port;
+            return this;
+        }
+
+        /** The proxy's user name and password (Basic for HTTP, RFC 1929 for SOCKS5). Never printed. Default: none. */
+        public Builder proxyCredentials(String user, String password) {
+            this.proxyUser = Objects.requireNonNull(user, "user");
+            this.proxyPassword = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /**
+         * Hosts reached directly rather than through the proxy, as names or patterns where
+         * {@code *} matches anything ({@code "localhost"}, {@code "*.internal"}, {@code "10.*"}).
+         * Adds to earlier calls. Default: none.
+         */
+        public Builder noProxy(String... hosts) {
+            Objects.requireNonNull(hosts, "noProxy");
+            noProxy.addAll(List.of(hosts));
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
-         * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if
+         * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if a
+         *         proxy is combined with {@code blockPrivateAddresses()}, if
          *         {@code insecure()} is combined with custom trust, or if a TLS file or store cannot be read
          */
         public FetchClient build() {
+            if (blockPrivateAddresses && proxyHost != null) {
+                throw new IllegalArgumentException("proxy: combined with blockPrivateAddresses() (expected: one or the"
+                        + " other; through a proxy the guard cannot see the addresses connected to)");
+            }
+            if (proxyUser != null && proxyHost == null) {
+                throw new IllegalArgumentException("proxyCredentials: given without httpProxy or socks5Proxy");
+            }
             if (insecure && (trustPem != null || trustStore != null)) {
                 throw new IllegalArgumentException("insecure: combined with trustCertificates/trustStore"
                         + " (expected: one or the other)");
@@ -674,7 +737,9 @@ public final class FetchClient implements AutoCloseable {
                             clientKeyStore, clientKeyPassword, tlsHandshakeTimeout, insecure),
                     maxRedirects, allowHttpsToHttpRedirects, maxInitialLineLength, maxHeaderSize, maxHeaderCount,
                     new dev.fanout.internal.DnsOptions(dnsMinTtl, dnsMaxTtl, dnsNegativeTtl, dnsQueryTimeout, dnsServers,
-                            jvmResolver)));
+                            jvmResolver),
+                    proxyHost == null ? null : new dev.fanout.internal.ProxyOptions(socks5, proxyHost, proxyPort,
+                            proxyUser, proxyPassword, List.copyOf(noProxy))));
         }
 
         private static int positive(int n, String name) {

@@ -68,6 +68,9 @@ public final class NettyExchange {
         if (resolver.group() != null) {
             base = base.resolver(resolver.group());
         }
+        if (settings.proxy() != null) {
+            base = settings.proxy().apply(base);
+        }
         base = TlsConfig.apply(base, sslContext, settings.tls())
                 // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
                 .httpResponseDecoder(spec -> spec.maxInitialLineLength(settings.maxInitialLineLength())

@@ -20,6 +20,7 @@ import java.util.function.IntPredicate;
  * @param maxHeaderSize largest response header block accepted, in bytes
  * @param maxHeaderCount most response header fields accepted
  * @param dns resolver choice, cache TTLs, query timeout, name servers
+ * @param proxy the forward proxy, or null for direct connections
  */
 public record Settings(
         int concurrency,
@@ -46,7 +47,8 @@ public record Settings(
         int maxInitialLineLength,
         int maxHeaderSize,
         int maxHeaderCount,
-        DnsOptions dns) {
+        DnsOptions dns,
+        ProxyOptions proxy) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
