@@ -269,6 +269,8 @@ public final class FetchClient implements AutoCloseable {
         private String proxyUser;
         private String proxyPassword;
         private final List<String> noProxy = new java.util.ArrayList<>();
+        private boolean http2;
+        private boolean h2c;
         private boolean allowHttpsToHttpRedirects;
 
         private Builder() {
@@ -704,6 +706,25 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Offers HTTP/2 to https URLs (negotiated by ALPN; servers without it get HTTP/1.1). With
+         * HTTP/2 one connection per host carries at most {@link #maxConnectionsPerHost(int)}
+         * concurrent streams (fewer if the server says so). Default: HTTP/1.1 only.
+         */
+        public Builder http2() {
+            this.http2 = true;
+            return this;
+        }
+
+        /**
+         * Speaks cleartext HTTP/2 with prior knowledge ({@code h2c}) to http URLs: only for servers
+         * known to accept it, there is no fallback. Default: HTTP/1.1.
+         */
+        public Builder h2cPriorKnowledge() {
+            this.h2c = true;
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
          * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if a
@@ -739,7 +760,8 @@ public final class FetchClient implements AutoCloseable {
                     new dev.fanout.internal.DnsOptions(dnsMinTtl, dnsMaxTtl, dnsNegativeTtl, dnsQueryTimeout, dnsServers,
                             jvmResolver),
                     proxyHost == null ? null : new dev.fanout.internal.ProxyOptions(socks5, proxyHost, proxyPort,
-                            proxyUser, proxyPassword, List.copyOf(noProxy))));
+                            proxyUser, proxyPassword, List.copyOf(noProxy)),
+                    http2, h2c));
         }
 
         private static int positive(int n, String name) {

@@ -124,6 +124,15 @@ public final class FetchException extends RuntimeException {
         return kind == Kind.DNS && dev.fanout.internal.ErrorClassifier.isDnsTimeout(getCause());
     }
 
+    /**
+     * Whether the server provably did not process the request although it reached it: an HTTP/2
+     * {@code REFUSED_STREAM} (a {@link Kind#CONNECTION_CLOSED} failure). Such a request may be sent
+     * again whatever its method.
+     */
+    public boolean neverProcessed() {
+        return kind == Kind.CONNECTION_CLOSED && dev.fanout.internal.ErrorClassifier.neverProcessed(getCause());
+    }
+
     /** The HTTP status when a response arrived (for {@link Kind#HTTP_STATUS}, for example), otherwise 0. */
     public int status() {
         return status;

@@ -44,6 +44,7 @@ public final class ErrorClassifier {
             new Row(ConnectException.class, Kind.CONNECT),
             new Row(NoRouteToHostException.class, Kind.CONNECT),
             new Row(DecoderException.class, Kind.PROTOCOL),
+            new Row(io.netty.handler.codec.http2.Http2Exception.class, Kind.PROTOCOL),
             new Row(PrematureCloseException.class, Kind.CONNECTION_CLOSED),
             new Row(PrematureChannelClosureException.class, Kind.CONNECTION_CLOSED),
             new Row(AbortedException.class, Kind.CONNECTION_CLOSED),
@@ -61,6 +62,9 @@ public final class ErrorClassifier {
     public static Kind kindOf(Throwable error) {
         if (error instanceof FetchException fe) {
             return fe.kind();
+        }
+        if (Http2Support.refusedStream(error)) {
+            return Kind.CONNECTION_CLOSED; // the stream was refused: see FetchException.neverProcessed()
         }
         for (Row row : TABLE) {
             Throwable t = error;
@@ -119,6 +123,11 @@ public final class ErrorClassifier {
             }
         }
         return false;
+    }
+
+    /** Whether the server refused the HTTP/2 stream (REFUSED_STREAM) before processing the request. */
+    public static boolean neverProcessed(Throwable error) {
+        return Http2Support.refusedStream(error);
     }
 
     private static Throwable cause(Throwable error, Class<? extends Throwable> type) {

@@ -45,12 +45,15 @@ public final class NettyExchange {
 
     public NettyExchange(Settings settings) {
         this.settings = settings;
-        io.netty.handler.ssl.SslContext sslContext = TlsConfig.context(settings.tls(), false);
+        io.netty.handler.ssl.SslContext sslContext = TlsConfig.context(settings.tls(), settings.http2());
         this.ownLoops = settings.loopResources() == null
                 ? LoopResources.create("fanout", LoopResources.DEFAULT_IO_WORKER_COUNT, true)
                 : null;
-        this.provider = ConnectionProvider.builder("fanout")
-                .maxConnections(settings.maxConnectionsPerHost())
+        ConnectionProvider.Builder pool = ConnectionProvider.builder("fanout")
+                .maxConnections(settings.maxConnectionsPerHost());
+        // With HTTP/2 the per-host limit counts requests (streams), enforced by HostStreamPermits in the
+        // pipeline; the pool keeps maxConnectionsPerHost connections per host for an HTTP/1.1 fallback.
+        this.provider = pool
                 // Admission (ConnectionPermits) lets at most maxConnections requests reach the pools,
                 // so no host's pending queue can reach this bound: PoolAcquirePendingLimitException cannot happen.
                 .pendingAcquireMaxCount(settings.maxConnections())
@@ -71,6 +74,7 @@ public final class NettyExchange {
         if (settings.proxy() != null) {
             base = settings.proxy().apply(base);
         }
+        base = base.protocol(Http2Support.protocols(settings.http2(), settings.h2c()));
         base = TlsConfig.apply(base, sslContext, settings.tls())
                 // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
                 .httpResponseDecoder(spec -> spec.maxInitialLineLength(settings.maxInitialLineLength())

@@ -28,6 +28,7 @@ public final class Pipeline {
     private final ConnectionPermits permits;
     private final NettyExchange exchange;
     private final RedirectFollower redirects;
+    private final HostStreamPermits hostStreams; // null unless HTTP/2 is on
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
@@ -35,6 +36,8 @@ public final class Pipeline {
         this.validator = new RequestValidator(settings.objectMapper(), settings.addressGuard());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
+        this.hostStreams = settings.http2() || settings.h2c()
+                ? new HostStreamPermits(settings.maxConnectionsPerHost()) : null;
         this.redirects = new RedirectFollower(settings.followRedirects() ? settings.maxRedirects() : 0,
                 settings.allowHttpsToHttpRedirects(), validator);
     }
@@ -57,7 +60,9 @@ public final class Pipeline {
         }
         Duration requestTimeout = request.timeout() != null ? request.timeout() : settings.requestTimeout();
         // redirect hops each go through validation and admission again (RedirectFollower)
-        return redirects.follow(validated, (hop, strip) -> permits.withPermit(exchange.exchange(hop, strip)))
+        return redirects.follow(validated, (hop, strip) -> hostStreams == null
+                        ? permits.withPermit(exchange.exchange(hop, strip))
+                        : hostStreams.withPermit(hop.uri(), permits.withPermit(exchange.exchange(hop, strip))))
                 .timeout(requestTimeout)
                 .map(followed -> toResult(index, validated, followed.response(), start)
                         .withRedirects(followed.last().safeUrl(), followed.hops()))
@@ -119,6 +124,9 @@ public final class Pipeline {
     public Mono<Void> close() {
         closed = true;
         permits.close(new CancellationException("client closed"));
+        if (hostStreams != null) {
+            hostStreams.close(new CancellationException("client closed"));
+        }
         return exchange.dispose();
     }
 }

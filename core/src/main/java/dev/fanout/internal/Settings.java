@@ -21,6 +21,8 @@ import java.util.function.IntPredicate;
  * @param maxHeaderCount most response header fields accepted
  * @param dns resolver choice, cache TTLs, query timeout, name servers
  * @param proxy the forward proxy, or null for direct connections
+ * @param http2 offer HTTP/2 over TLS by ALPN (HTTP/1.1 when the server lacks it)
+ * @param h2c speak cleartext HTTP/2 with prior knowledge to http URLs
  */
 public record Settings(
         int concurrency,
@@ -48,7 +50,9 @@ public record Settings(
         int maxHeaderSize,
         int maxHeaderCount,
         DnsOptions dns,
-        ProxyOptions proxy) {
+        ProxyOptions proxy,
+        boolean http2,
+        boolean h2c) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
