@@ -30,7 +30,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * Property-based tests (jqwik) over URL and header validation, redaction and the guard's literal
  * parsing. Pure: no sockets. (Retry-After parsing belongs to the resilience branch and is not here.)
  */
-class ValidationProperties {
+class ValidationPropertiesTest {
 
     private static final RequestValidator PLAIN = new RequestValidator(new ObjectMapper());
     private static final RequestValidator GUARDED = new RequestValidator(new ObjectMapper(), AddressGuard.allowing(List.of()));
