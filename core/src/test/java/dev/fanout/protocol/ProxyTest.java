@@ -76,6 +76,32 @@ class ProxyTest {
     }
 
     @Test
+    void httpsGoesThroughTheConnectTunnelAndIsStillVerified() throws Exception {
+        io.netty.pkitesting.X509Bundle ca = new io.netty.pkitesting.CertificateBuilder().subject("CN=CA")
+                .setIsCertificateAuthority(true).ecp256().buildSelfSigned();
+        io.netty.pkitesting.X509Bundle leaf = new io.netty.pkitesting.CertificateBuilder().subject("CN=127.0.0.1")
+                .addSanIpAddress("127.0.0.1").ecp256().addExtendedKeyUsageServerAuth().buildIssuedBy(ca);
+        reactor.netty.DisposableServer tls = reactor.netty.http.server.HttpServer.create().host("127.0.0.1").port(0)
+                .secure(spec -> spec.sslContext(reactor.netty.http.Http11SslContextSpec.forServer(
+                        leaf.getKeyPair().getPrivate(), leaf.getCertificatePath())))
+                .handle((req, res) -> res.sendString(reactor.core.publisher.Mono.just("tunnelled")))
+                .bindNow(Duration.ofSeconds(10));
+        try (TestProxy proxy = new TestProxy(TestProxy.Type.HTTP, null, null);
+             FetchClient trusted = FetchClient.builder().httpProxy("127.0.0.1", proxy.port())
+                     .trustCertificates(ca.toTempRootCertPem().toPath()).build();
+             FetchClient untrusted = FetchClient.builder().httpProxy("127.0.0.1", proxy.port()).build()) {
+            String url = "https://127.0.0.1:" + tls.port() + "/";
+            FetchResult r = trusted.fetch(url).block(Duration.ofSeconds(10));
+            assertThat(r.isSuccess()).as(r.toString()).isTrue();
+            assertThat(r.bodyAsString()).isEqualTo("tunnelled");
+            assertThat(untrusted.fetch(url).block(Duration.ofSeconds(10)).kind()).isEqualTo(Kind.TLS);
+            assertThat(proxy.targets()).containsOnly("127.0.0.1:" + tls.port()).hasSize(2);
+        } finally {
+            tls.disposeNow(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void noProxyHostsGoDirect() throws Exception {
         try (TestProxy proxy = new TestProxy(TestProxy.Type.HTTP, null, null);
              FetchClient client = FetchClient.builder().httpProxy("127.0.0.1", proxy.port())

@@ -188,6 +188,7 @@ class RedirectTest {
             FetchResult eleven = fetch(client, FetchRequest.get(url(a, "/chain/11")));
             assertThat(eleven.kind()).isEqualTo(Kind.TOO_MANY_REDIRECTS);
             assertThat(eleven.error().orElseThrow().getMessage()).contains("more than 10 redirects");
+            dev.fanout.testing.PoolAssertions.assertPoolQuiet(client); // every hop gave its connection and permit back
         }
         try (FetchClient client = FetchClient.builder().maxRedirects(2).build()) {
             assertThat(fetch(client, FetchRequest.get(url(a, "/chain/3"))).kind()).isEqualTo(Kind.TOO_MANY_REDIRECTS);
