@@ -8,12 +8,13 @@ import reactor.netty.http.HttpProtocol;
  * HTTP/2 choices handed to Reactor Netty: which protocols to offer, and which HTTP/2 failures
  * mean the server never processed the request.
  *
- * <p>Note for the retry policy (resilience branch): a {@code REFUSED_STREAM} is classified
- * {@code CONNECTION_CLOSED} with {@code FetchException.neverProcessed()} true, and should be retried
- * for any method, POST included. GOAWAY is not yet told apart: Reactor Netty ends streams above the
- * GOAWAY's last-stream-id as a premature close ({@code CONNECTION_CLOSED}), which the default policy
- * retries for idempotent methods only; telling a GOAWAY-refused stream apart (so that it too is
- * retried for any method) needs a test server that sends GOAWAY mid-flight, not written yet.
+ * <p>Note for the retry policy (resilience branch): a {@code REFUSED_STREAM} reaches us as
+ * Reactor Netty's premature close; {@link RefusedStreamWatch} sees the reset frame and turns it into
+ * a {@code CONNECTION_CLOSED} failure with {@code FetchException.neverProcessed()} true, which should
+ * be retried for any method, POST included. GOAWAY is not told apart yet: a GOAWAY that arrives
+ * before any stream leaves Reactor Netty 1.3.8 waiting until the request timeout
+ * ({@code Http2RefusalTest}); streams above a GOAWAY's last-stream-id end as premature closes,
+ * retried for idempotent methods only by the default policy.
  */
 final class Http2Support {
 

@@ -75,6 +75,10 @@ public final class NettyExchange {
             base = settings.proxy().apply(base);
         }
         base = base.protocol(Http2Support.protocols(settings.http2(), settings.h2c()));
+        if (settings.http2() || settings.h2c()) {
+            base = base.doOnRequest((req, conn) -> req.currentContextView().<RefusedStreamWatch>getOrEmpty(
+                    RefusedStreamWatch.KEY).ifPresent(watch -> conn.addHandlerFirst(RefusedStreamWatch.NAME, watch)));
+        }
         base = TlsConfig.apply(base, sslContext, settings.tls())
                 // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
                 .httpResponseDecoder(spec -> spec.maxInitialLineLength(settings.maxInitialLineLength())
@@ -107,7 +111,7 @@ public final class NettyExchange {
                 : byConnectTimeout.computeIfAbsent(connectTimeout,
                         d -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) d.toMillis()));
         boolean head = request.method().equals(HttpMethod.HEAD);
-        return c.request(request.method())
+        Mono<ExchangeResponse> exchange = c.request(request.method())
                 .uri(request.uri())
                 .send((req, out) -> {
                     if (stripCredentials) {
@@ -117,6 +121,13 @@ public final class NettyExchange {
                 })
                 .response((res, body) -> collect(res, body, head))
                 .next();
+        if (!settings.http2() && !settings.h2c()) {
+            return exchange;
+        }
+        return Mono.defer(() -> {
+            RefusedStreamWatch watch = new RefusedStreamWatch();
+            return exchange.onErrorMap(watch::map).contextWrite(ctx -> ctx.put(RefusedStreamWatch.KEY, watch));
+        });
     }
 
     private static NettyOutbound send(ValidatedRequest request, HttpClientRequest req, NettyOutbound out) {
