@@ -300,7 +300,8 @@ public final class FetchClient implements AutoCloseable {
 
         /**
          * Connections to one host (scheme, host and port) at once: the size of Reactor Netty's
-         * pool for that host. Default 64.
+         * pool for that host. With {@link #http2()} or {@link #h2cPriorKnowledge()} it counts
+         * requests in flight to the host instead (streams, when multiplexed). Default 64.
          *
          * @throws IllegalArgumentException if {@code n <= 0}
          */
