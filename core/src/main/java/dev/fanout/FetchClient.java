@@ -215,6 +215,14 @@ public final class FetchClient implements AutoCloseable {
         public static final Duration DEFAULT_MAX_LIFE_TIME = Duration.ofMinutes(5);
         /** Default for {@link #evictionInterval(Duration)}. */
         public static final Duration DEFAULT_EVICTION_INTERVAL = Duration.ofSeconds(10);
+        /** Default for {@link #maxInitialLineLength(int)}: 4 KiB, Netty's default. */
+        public static final int DEFAULT_MAX_INITIAL_LINE_LENGTH = 4096;
+        /** Default for {@link #maxHeaderSize(int)}: 16 KiB. */
+        public static final int DEFAULT_MAX_HEADER_SIZE = 16 * 1024;
+        /** Default for {@link #maxHeaderCount(int)}. */
+        public static final int DEFAULT_MAX_HEADER_COUNT = 256;
+        /** Default for {@link #maxRedirects(int)}. */
+        public static final int DEFAULT_MAX_REDIRECTS = 10;
         /** Default {@code User-Agent}. */
         public static final String DEFAULT_USER_AGENT = "fanout/0.1";
 
@@ -234,6 +242,36 @@ public final class FetchClient implements AutoCloseable {
         private Duration maxLifeTime = DEFAULT_MAX_LIFE_TIME;
         private Duration evictionInterval = DEFAULT_EVICTION_INTERVAL;
         private LoopResources loopResources;
+        private boolean blockPrivateAddresses;
+        private final List<String> allowedAddresses = new java.util.ArrayList<>();
+        private io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver;
+        private java.nio.file.Path trustPem;
+        private java.security.KeyStore trustStore;
+        private java.nio.file.Path clientCertPem;
+        private java.nio.file.Path clientKeyPem;
+        private java.security.KeyStore clientKeyStore;
+        private char[] clientKeyPassword;
+        private Duration tlsHandshakeTimeout = dev.fanout.internal.TlsOptions.DEFAULT_HANDSHAKE_TIMEOUT;
+        private boolean insecure;
+        private int maxRedirects = DEFAULT_MAX_REDIRECTS;
+        private int maxInitialLineLength = DEFAULT_MAX_INITIAL_LINE_LENGTH;
+        private int maxHeaderSize = DEFAULT_MAX_HEADER_SIZE;
+        private int maxHeaderCount = DEFAULT_MAX_HEADER_COUNT;
+        private Duration dnsMinTtl;
+        private Duration dnsMaxTtl;
+        private Duration dnsNegativeTtl;
+        private Duration dnsQueryTimeout;
+        private List<java.net.InetSocketAddress> dnsServers;
+        private boolean jvmResolver;
+        private boolean socks5;
+        private String proxyHost;
+        private int proxyPort;
+        private String proxyUser;
+        private String proxyPassword;
+        private final List<String> noProxy = new java.util.ArrayList<>();
+        private boolean http2;
+        private boolean h2c;
+        private boolean allowHttpsToHttpRedirects;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -262,7 +300,8 @@ public final class FetchClient implements AutoCloseable {
 
         /**
          * Connections to one host (scheme, host and port) at once: the size of Reactor Netty's
-         * pool for that host. Default 64.
+         * pool for that host. With {@link #http2()} or {@link #h2cPriorKnowledge()} it counts
+         * requests in flight to the host instead (streams, when multiplexed). Default 64.
          *
          * @throws IllegalArgumentException if {@code n <= 0}
          */
@@ -363,9 +402,67 @@ public final class FetchClient implements AutoCloseable {
             return this;
         }
 
-        /** Whether to follow redirects (Reactor Netty's redirect handling). Default on. */
+        /**
+         * Whether to follow redirects (301, 302, 303, 307, 308), up to {@link #maxRedirects(int)}
+         * hops. 303 (and 301/302 after a POST) becomes a GET; {@code Authorization}, {@code Cookie}
+         * and {@code Proxy-Authorization} are dropped when the origin changes; https to http is not
+         * followed unless {@link #allowHttpsToHttpRedirects()}. {@link FetchResult#url()} and
+         * {@link FetchResult#redirects()} say where the chain ended. Default on.
+         */
         public Builder followRedirects(boolean follow) {
             this.followRedirects = follow;
+            return this;
+        }
+
+        /**
+         * Most redirects followed for one request; one more, or a loop, ends as
+         * {@link FetchException.Kind#TOO_MANY_REDIRECTS}. 0 turns following off. Default 10.
+         *
+         * @throws IllegalArgumentException if {@code n < 0}
+         */
+        public Builder maxRedirects(int n) {
+            if (n < 0) {
+                throw new IllegalArgumentException("maxRedirects: " + n + " (expected: >= 0)");
+            }
+            this.maxRedirects = n;
+            return this;
+        }
+
+        /**
+         * Longest response status line, in bytes; a longer one ends as {@link FetchException.Kind#PROTOCOL}.
+         * Default 4 KiB.
+         *
+         * @throws IllegalArgumentException if {@code bytes <= 0}
+         */
+        public Builder maxInitialLineLength(int bytes) {
+            this.maxInitialLineLength = positive(bytes, "maxInitialLineLength");
+            return this;
+        }
+
+        /**
+         * Largest response header block, in bytes; a larger one ends as {@link FetchException.Kind#PROTOCOL}.
+         * Default 16 KiB.
+         *
+         * @throws IllegalArgumentException if {@code bytes <= 0}
+         */
+        public Builder maxHeaderSize(int bytes) {
+            this.maxHeaderSize = positive(bytes, "maxHeaderSize");
+            return this;
+        }
+
+        /**
+         * Most response header fields; more end as {@link FetchException.Kind#PROTOCOL}. Default 256.
+         *
+         * @throws IllegalArgumentException if {@code n <= 0}
+         */
+        public Builder maxHeaderCount(int n) {
+            this.maxHeaderCount = positive(n, "maxHeaderCount");
+            return this;
+        }
+
+        /** Follows redirects from https to http, which are refused by default (the 3xx is the result). */
+        public Builder allowHttpsToHttpRedirects() {
+            this.allowHttpsToHttpRedirects = true;
             return this;
         }
 
@@ -397,11 +494,256 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Turns on the private-address guard, for URLs that come from users, crawled pages or
+         * queues: requests to loopback, private (10/8, 172.16/12, 192.168/16, 100.64/10),
+         * link-local (169.254/16 with cloud metadata, fe80::/10), unique-local (fc00::/7, with
+         * {@code fd00:ec2::254}), multicast, unspecified and reserved addresses end as
+         * {@link FetchException.Kind#BLOCKED_ADDRESS} without a connection. Checked for IP literals
+         * in every spelling a browser accepts ({@code 2130706433}, {@code 0x7f.0.0.1}, {@code 127.1},
+         * {@code [::ffff:127.0.0.1]}) before connecting, for names on the addresses they resolve to
+         * (so DNS rebinding does not get through), and on every redirect hop. Default off.
+         */
+        public Builder blockPrivateAddresses() {
+            this.blockPrivateAddresses = true;
+            return this;
+        }
+
+        /**
+         * Addresses the private-address guard lets through although they are private, as IP
+         * addresses or CIDR blocks ({@code "10.20.0.0/16"}, {@code "fd00::5"}). Adds to earlier calls.
+         * Has an effect only with {@link #blockPrivateAddresses()}. Default: none.
+         *
+         * @throws IllegalArgumentException if an entry is not an IP literal with an optional prefix length
+         */
+        public Builder allowAddresses(String... cidrs) {
+            Objects.requireNonNull(cidrs, "cidrs");
+            List<String> list = List.of(cidrs);
+            dev.fanout.internal.AddressGuard.allowing(list); // validates every entry now
+            allowedAddresses.addAll(list);
+            return this;
+        }
+
+        /**
+         * The Netty resolver group to resolve host names with, in place of Reactor Netty's default
+         * asynchronous DNS resolver (for example {@code DefaultAddressResolverGroup.INSTANCE} for the
+         * JVM's resolver, or a fixed mapping in tests). The client does not close it. Default: Reactor
+         * Netty's DNS resolver.
+         */
+        public Builder addressResolverGroup(io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> group) {
+            this.resolver = Objects.requireNonNull(group, "addressResolverGroup");
+            return this;
+        }
+
+        /**
+         * Trusts the CA certificates in a PEM file instead of the JDK trust store (host names are
+         * still verified). Default: the JDK trust store.
+         */
+        public Builder trustCertificates(java.nio.file.Path pemFile) {
+            this.trustPem = Objects.requireNonNull(pemFile, "trustCertificates");
+            this.trustStore = null;
+            return this;
+        }
+
+        /** Trusts the CA certificates in a key store instead of the JDK trust store. Default: the JDK trust store. */
+        public Builder trustStore(java.security.KeyStore store) {
+            this.trustStore = Objects.requireNonNull(store, "trustStore");
+            this.trustPem = null;
+            return this;
+        }
+
+        /**
+         * Presents a client certificate (mutual TLS): the certificate chain and its PKCS#8 private key,
+         * both PEM files. Default: none.
+         */
+        public Builder clientCertificate(java.nio.file.Path certChainPem, java.nio.file.Path privateKeyPem) {
+            this.clientCertPem = Objects.requireNonNull(certChainPem, "certChainPem");
+            this.clientKeyPem = Objects.requireNonNull(privateKeyPem, "privateKeyPem");
+            this.clientKeyStore = null;
+            return this;
+        }
+
+        /** Presents a client certificate (mutual TLS) from a key store holding the key and its chain. Default: none. */
+        public Builder clientCertificate(java.security.KeyStore keyStore, char[] password) {
+            this.clientKeyStore = Objects.requireNonNull(keyStore, "keyStore");
+            this.clientKeyPassword = password == null ? null : password.clone();
+            this.clientCertPem = null;
+            this.clientKeyPem = null;
+            return this;
+        }
+
+        /**
+         * Longest TLS handshake; a slower one ends as {@link FetchException.Kind#TLS}. Default 10 s.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder tlsHandshakeTimeout(Duration timeout) {
+            this.tlsHandshakeTimeout = positive(timeout, "tlsHandshakeTimeout");
+            return this;
+        }
+
+        /**
+         * Turns TLS verification off for this client: any certificate is trusted and host names
+         * are not checked. For test servers only; logs one warning when the client is built.
+         * Default: off (verified).
+         */
+        public Builder insecure() {
+            this.insecure = true;
+            return this;
+        }
+
+        /**
+         * Bounds how long resolved addresses are cached (the counterpart of aiohttp's
+         * {@code ttl_dns_cache}): each record's own TTL, clamped to [{@code min}, {@code max}].
+         * {@code max} of zero turns the cache off. Default: the records' own TTLs, no bounds.
+         *
+         * @throws IllegalArgumentException if {@code min < 0} or {@code max < min}
+         */
+        public Builder dnsCacheTtl(Duration min, Duration max) {
+            Objects.requireNonNull(min, "min");
+            Objects.requireNonNull(max, "max");
+            if (min.isNegative()) {
+                throw new IllegalArgumentException("dnsCacheTtl min: " + min + " (expected: >= 0)");
+            }
+            if (max.compareTo(min) < 0) {
+                throw new IllegalArgumentException("dnsCacheTtl max: " + max + " (expected: >= min, " + min + ")");
+            }
+            this.dnsMinTtl = min;
+            this.dnsMaxTtl = max;
+            return this;
+        }
+
+        /**
+         * How long a failed lookup (NXDOMAIN) is remembered. Default 0 (not cached).
+         *
+         * @throws IllegalArgumentException if negative
+         */
+        public Builder dnsNegativeCacheTtl(Duration ttl) {
+            Objects.requireNonNull(ttl, "dnsNegativeCacheTtl");
+            if (ttl.isNegative()) {
+                throw new IllegalArgumentException("dnsNegativeCacheTtl: " + ttl + " (expected: >= 0)");
+            }
+            this.dnsNegativeTtl = ttl;
+            return this;
+        }
+
+        /**
+         * Longest wait for one DNS query; a lookup that times out is a {@link FetchException.Kind#DNS}
+         * failure with {@link FetchException#isDnsTimeout()} true. Default 5 s.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder dnsQueryTimeout(Duration timeout) {
+            this.dnsQueryTimeout = positive(timeout, "dnsQueryTimeout");
+            return this;
+        }
+
+        /** Name servers to ask, in order, instead of the system's. Default: the system's ({@code /etc/resolv.conf}). */
+        public Builder dnsServers(java.net.InetSocketAddress... servers) {
+            Objects.requireNonNull(servers, "dnsServers");
+            if (servers.length == 0) {
+                throw new IllegalArgumentException("dnsServers: none (expected: at least one)");
+            }
+            this.dnsServers = List.of(servers);
+            return this;
+        }
+
+        /**
+         * Resolves with the JVM's resolver ({@code InetAddress}: the OS resolver and the JVM's own
+         * cache) instead of Netty's asynchronous DNS client, on a worker thread, never the event loop.
+         * The DNS cache, timeout and server settings do not apply to it. Default: Netty's DNS client.
+         */
+        public Builder jvmResolver() {
+            this.jvmResolver = true;
+            return this;
+        }
+
+        /**
+         * Sends every request through an HTTP proxy (a {@code CONNECT} tunnel, for http and https
+         * URLs alike). Default: direct connections.
+         *
+         * @throws IllegalArgumentException if the port is not 1-65535
+         */
+        public Builder httpProxy(String host, int port) {
+            return proxy(false, host, port);
+        }
+
+        /**
+         * Sends every request through a SOCKS5 proxy (host names are resolved by the proxy).
+         * Default: direct connections.
+         *
+         * @throws IllegalArgumentException if the port is not 1-65535
+         */
+        public Builder socks5Proxy(String host, int port) {
+            return proxy(true, host, port);
+        }
+
+        private Builder proxy(boolean socks, String host, int port) {
+            Objects.requireNonNull(host, "host");
+            if (port < 1 || port > 65535) {
+                throw new IllegalArgumentException("proxy port: " + port + " (expected: 1-65535)");
+            }
+            this.socks5 = socks;
+            this.proxyHost = host;
+            this.proxyPort = port;
+            return this;
+        }
+
+        /** The proxy's user name and password (Basic for HTTP, RFC 1929 for SOCKS5). Never printed. Default: none. */
+        public Builder proxyCredentials(String user, String password) {
+            this.proxyUser = Objects.requireNonNull(user, "user");
+            this.proxyPassword = Objects.requireNonNull(password, "password");
+            return this;
+        }
+
+        /**
+         * Hosts reached directly rather than through the proxy, as names or patterns where
+         * {@code *} matches anything ({@code "localhost"}, {@code "*.internal"}, {@code "10.*"}).
+         * Adds to earlier calls. Default: none.
+         */
+        public Builder noProxy(String... hosts) {
+            Objects.requireNonNull(hosts, "noProxy");
+            noProxy.addAll(List.of(hosts));
+            return this;
+        }
+
+        /**
+         * Offers HTTP/2 to https URLs (negotiated by ALPN; servers without it get HTTP/1.1). With
+         * HTTP/2 one connection per host carries at most {@link #maxConnectionsPerHost(int)}
+         * concurrent streams (fewer if the server says so). Default: HTTP/1.1 only.
+         */
+        public Builder http2() {
+            this.http2 = true;
+            return this;
+        }
+
+        /**
+         * Speaks cleartext HTTP/2 with prior knowledge ({@code h2c}) to http URLs: only for servers
+         * known to accept it, there is no fallback. Default: HTTP/1.1.
+         */
+        public Builder h2cPriorKnowledge() {
+            this.h2c = true;
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
-         * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}
+         * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if a
+         *         proxy is combined with {@code blockPrivateAddresses()}, if
+         *         {@code insecure()} is combined with custom trust, or if a TLS file or store cannot be read
          */
         public FetchClient build() {
+            if (blockPrivateAddresses && proxyHost != null) {
+                throw new IllegalArgumentException("proxy: combined with blockPrivateAddresses() (expected: one or the"
+                        + " other; through a proxy the guard cannot see the addresses connected to)");
+            }
+            if (proxyUser != null && proxyHost == null) {
+                throw new IllegalArgumentException("proxyCredentials: given without httpProxy or socks5Proxy");
+            }
+            if (insecure && (trustPem != null || trustStore != null)) {
+                throw new IllegalArgumentException("insecure: combined with trustCertificates/trustStore"
+                        + " (expected: one or the other)");
+            }
             if (maxConnectionsPerHost > maxConnections) {
                 throw new IllegalArgumentException("maxConnectionsPerHost: " + maxConnectionsPerHost
                         + " (expected: <= maxConnections, " + maxConnections + ")");
@@ -410,7 +752,17 @@ public final class FetchClient implements AutoCloseable {
             return new FetchClient(new Settings(concurrency, maxConnections, maxConnectionsPerHost, connectTimeout,
                     responseTimeout, requestTimeout, maxBodySize, headers, acceptStatus,
                     objectMapper != null ? objectMapper : new ObjectMapper(), compression, followRedirects,
-                    maxIdleTime, maxLifeTime, evictionInterval, loopResources));
+                    maxIdleTime, maxLifeTime, evictionInterval, loopResources,
+                    blockPrivateAddresses ? dev.fanout.internal.AddressGuard.allowing(allowedAddresses) : null,
+                    resolver,
+                    new dev.fanout.internal.TlsOptions(trustPem, trustStore, clientCertPem, clientKeyPem,
+                            clientKeyStore, clientKeyPassword, tlsHandshakeTimeout, insecure),
+                    maxRedirects, allowHttpsToHttpRedirects, maxInitialLineLength, maxHeaderSize, maxHeaderCount,
+                    new dev.fanout.internal.DnsOptions(dnsMinTtl, dnsMaxTtl, dnsNegativeTtl, dnsQueryTimeout, dnsServers,
+                            jvmResolver),
+                    proxyHost == null ? null : new dev.fanout.internal.ProxyOptions(socks5, proxyHost, proxyPort,
+                            proxyUser, proxyPassword, List.copyOf(noProxy)),
+                    http2, h2c));
         }
 
         private static int positive(int n, String name) {

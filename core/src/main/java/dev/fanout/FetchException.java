@@ -116,6 +116,23 @@ public final class FetchException extends RuntimeException {
         return url;
     }
 
+    /**
+     * Whether this is a {@link Kind#DNS} failure because the name server did not answer in time
+     * (worth retrying), rather than because the name does not exist (NXDOMAIN, not worth retrying).
+     */
+    public boolean isDnsTimeout() {
+        return kind == Kind.DNS && dev.fanout.internal.ErrorClassifier.isDnsTimeout(getCause());
+    }
+
+    /**
+     * Whether the server provably did not process the request although it reached it: an HTTP/2
+     * {@code REFUSED_STREAM} (a {@link Kind#CONNECTION_CLOSED} failure). Such a request may be sent
+     * again whatever its method.
+     */
+    public boolean neverProcessed() {
+        return kind == Kind.CONNECTION_CLOSED && dev.fanout.internal.ErrorClassifier.neverProcessed(getCause());
+    }
+
     /** The HTTP status when a response arrived (for {@link Kind#HTTP_STATUS}, for example), otherwise 0. */
     public int status() {
         return status;

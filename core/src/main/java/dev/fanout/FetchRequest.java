@@ -105,6 +105,45 @@ public final class FetchRequest {
         return new FetchRequest(method, url, next, body, json, contentType, timeout, responseTimeout, connectTimeout);
     }
 
+    /** A copy with another URL (used for redirects, and to drop user info from the URL). */
+    public FetchRequest withUrl(String url) {
+        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout, connectTimeout);
+    }
+
+    /**
+     * A copy with another method and no body (a redirect with 303, or a 301/302 after POST, becomes a GET).
+     *
+     * @throws NullPointerException if {@code method} is null
+     */
+    public FetchRequest withMethodAndNoBody(String method) {
+        Objects.requireNonNull(method, "method");
+        String[] kept = withoutHeaders(headers, "Content-Type", "Content-Length", "Content-Encoding");
+        return new FetchRequest(method, url, kept, null, null, null, timeout, responseTimeout, connectTimeout);
+    }
+
+    /** A copy without any header of the given names (case-insensitive). */
+    public FetchRequest withoutHeaders(String... names) {
+        String[] kept = withoutHeaders(headers, names);
+        return kept == headers ? this
+                : new FetchRequest(method, url, kept, body, json, contentType, timeout, responseTimeout, connectTimeout);
+    }
+
+    private static String[] withoutHeaders(String[] headers, String... names) {
+        String[] kept = new String[headers.length];
+        int n = 0;
+        outer:
+        for (int i = 0; i < headers.length; i += 2) {
+            for (String name : names) {
+                if (name.equalsIgnoreCase(headers[i])) {
+                    continue outer;
+                }
+            }
+            kept[n++] = headers[i];
+            kept[n++] = headers[i + 1];
+        }
+        return n == headers.length ? headers : Arrays.copyOf(kept, n);
+    }
+
     /**
      * Sends {@code value} as a JSON body, serialized by the client's {@code ObjectMapper}, with
      * {@code Content-Type: application/json} unless a content type header was given.

@@ -48,9 +48,19 @@ public final class FetchResult {
     private final int attempts;
     private final FetchException error;
     private final ObjectMapper mapper;
+    private final String finalUrl;
+    private final int redirects;
 
     private FetchResult(long index, FetchRequest request, int status, HttpHeaders headers, byte[] body,
                         long elapsedNanos, int attempts, FetchException error, ObjectMapper mapper) {
+        this(index, request, status, headers, body, elapsedNanos, attempts, error, mapper, null, 0);
+    }
+
+    private FetchResult(long index, FetchRequest request, int status, HttpHeaders headers, byte[] body,
+                        long elapsedNanos, int attempts, FetchException error, ObjectMapper mapper,
+                        String finalUrl, int redirects) {
+        this.finalUrl = finalUrl;
+        this.redirects = redirects;
         this.index = index;
         this.request = request;
         this.status = status;
@@ -84,6 +94,33 @@ public final class FetchResult {
         Objects.requireNonNull(request, "request");
         Objects.requireNonNull(error, "error");
         return new FetchResult(index, request, status, headers, body, elapsed.toNanos(), attempts, error, mapper);
+    }
+
+    /**
+     * A copy that records where a redirect chain ended. Used by the client.
+     *
+     * @param finalUrl the URL of the last request in the chain (pass it without user info)
+     * @param redirects how many redirects were followed
+     */
+    public FetchResult withRedirects(String finalUrl, int redirects) {
+        if (redirects == 0 && finalUrl == null) {
+            return this;
+        }
+        return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, error, mapper,
+                finalUrl, redirects);
+    }
+
+    /**
+     * The URL the response came from: the request's URL, or where redirects led. Never carries
+     * user info.
+     */
+    public String url() {
+        return finalUrl != null ? finalUrl : dev.fanout.internal.Redaction.url(request.url());
+    }
+
+    /** How many redirects were followed to get this response (0 when none). */
+    public int redirects() {
+        return redirects;
     }
 
     /** The position of the request in the input, counted from 0. */

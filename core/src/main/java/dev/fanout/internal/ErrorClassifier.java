@@ -33,6 +33,7 @@ public final class ErrorClassifier {
     }
 
     private static final List<Row> TABLE = List.of(
+            new Row(BlockedAddressException.class, Kind.BLOCKED_ADDRESS),
             new Row(TimeoutException.class, Kind.REQUEST_TIMEOUT),
             new Row(PoolAcquireTimeoutException.class, Kind.REQUEST_TIMEOUT),
             new Row(ConnectTimeoutException.class, Kind.CONNECT_TIMEOUT),
@@ -43,6 +44,7 @@ public final class ErrorClassifier {
             new Row(ConnectException.class, Kind.CONNECT),
             new Row(NoRouteToHostException.class, Kind.CONNECT),
             new Row(DecoderException.class, Kind.PROTOCOL),
+            new Row(io.netty.handler.codec.http2.Http2Exception.class, Kind.PROTOCOL),
             new Row(PrematureCloseException.class, Kind.CONNECTION_CLOSED),
             new Row(PrematureChannelClosureException.class, Kind.CONNECTION_CLOSED),
             new Row(AbortedException.class, Kind.CONNECTION_CLOSED),
@@ -60,6 +62,9 @@ public final class ErrorClassifier {
     public static Kind kindOf(Throwable error) {
         if (error instanceof FetchException fe) {
             return fe.kind();
+        }
+        if (Http2Support.refusedStream(error)) {
+            return Kind.CONNECTION_CLOSED; // the stream was refused: see FetchException.neverProcessed()
         }
         for (Row row : TABLE) {
             Throwable t = error;
@@ -89,15 +94,49 @@ public final class ErrorClassifier {
             case CONNECT_TIMEOUT -> "no connection after " + human(connectTimeout);
             case RESPONSE_TIMEOUT -> "no response data for " + human(responseTimeout);
             case REQUEST_TIMEOUT -> "not complete after " + human(requestTimeout);
-            case DNS -> "could not resolve host (" + error.getMessage() + ")";
+            case DNS -> isDnsTimeout(error) ? "DNS lookup timed out (" + error.getMessage() + ")"
+                    : "could not resolve host (" + error.getMessage() + ")";
             case CONNECT -> "could not connect (" + error.getMessage() + ")";
             case CONNECTION_CLOSED -> "connection closed before the response was complete (" + error.getMessage() + ")";
             case TLS -> "TLS handshake failed (" + error.getMessage() + ")";
             case PROTOCOL -> "invalid HTTP response (" + error.getMessage() + ")";
             case CANCELLED -> "cancelled";
+            case BLOCKED_ADDRESS -> String.valueOf(cause(error, BlockedAddressException.class).getMessage());
             default -> String.valueOf(error.getMessage());
         };
         return new FetchException(kind, method, url, 0, detail, error);
+    }
+
+    /**
+     * Whether a DNS failure was a timeout (Netty's {@code DnsNameResolverTimeoutException}, or the
+     * OS resolver's "temporary failure") rather than a definite answer such as NXDOMAIN.
+     */
+    public static boolean isDnsTimeout(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof io.netty.resolver.dns.DnsNameResolverTimeoutException) {
+                return true;
+            }
+            String m = t.getMessage();
+            if (t instanceof UnknownHostException && m != null
+                    && (m.contains("query timed out") || m.contains("Temporary failure in name resolution"))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Whether the server refused the HTTP/2 stream (REFUSED_STREAM) before processing the request. */
+    public static boolean neverProcessed(Throwable error) {
+        return Http2Support.refusedStream(error);
+    }
+
+    private static Throwable cause(Throwable error, Class<? extends Throwable> type) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        return error;
     }
 
     /** "5s", "250ms", "1m30s": the way a person would write the duration. */

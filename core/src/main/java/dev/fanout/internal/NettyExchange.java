@@ -6,6 +6,7 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.resolver.AddressResolverGroup;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
@@ -40,14 +41,19 @@ public final class NettyExchange {
     private final ChannelGroup channels = new DefaultChannelGroup("fanout", GlobalEventExecutor.INSTANCE);
     private final HttpClient client;
     private final Map<Duration, HttpClient> byConnectTimeout = new ConcurrentHashMap<>();
+    private final AddressResolverGroup<?> ownResolver;
 
     public NettyExchange(Settings settings) {
         this.settings = settings;
+        io.netty.handler.ssl.SslContext sslContext = TlsConfig.context(settings.tls(), settings.http2());
         this.ownLoops = settings.loopResources() == null
                 ? LoopResources.create("fanout", LoopResources.DEFAULT_IO_WORKER_COUNT, true)
                 : null;
-        this.provider = ConnectionProvider.builder("fanout")
-                .maxConnections(settings.maxConnectionsPerHost())
+        ConnectionProvider.Builder pool = ConnectionProvider.builder("fanout")
+                .maxConnections(settings.maxConnectionsPerHost());
+        // With HTTP/2 the per-host limit counts requests (streams), enforced by HostStreamPermits in the
+        // pipeline; the pool keeps maxConnectionsPerHost connections per host for an HTTP/1.1 fallback.
+        this.provider = pool
                 // Demand is bounded before the pool: admission (ConnectionPermits) lets at most
                 // maxConnections requests at the pools at once. The pool's own bound is left off because
                 // reactor-pool removes a cancelled (timed-out) waiter lazily, so its pending count can
@@ -61,30 +67,72 @@ public final class NettyExchange {
                 .metrics(true, () -> poolMetrics)
                 .build();
         HttpHeaders defaults = settings.defaultHeaders();
-        this.client = HttpClient.create(provider)
+        Resolvers.Choice resolver = Resolvers.create(settings,
+                settings.loopResources() == null ? ownLoops : settings.loopResources());
+        this.ownResolver = resolver.owned() ? resolver.group() : null;
+        HttpClient base = HttpClient.create(provider);
+        if (resolver.group() != null) {
+            base = base.resolver(resolver.group());
+        }
+        if (settings.proxy() != null) {
+            base = settings.proxy().apply(base);
+        }
+        base = base.protocol(Http2Support.protocols(settings.http2(), settings.h2c()));
+        if (settings.http2() || settings.h2c()) {
+            base = base.doOnRequest((req, conn) -> req.currentContextView().<RefusedStreamWatch>getOrEmpty(
+                    RefusedStreamWatch.KEY).ifPresent(watch -> conn.addHandlerFirst(RefusedStreamWatch.NAME, watch)));
+        }
+        base = TlsConfig.apply(base, sslContext, settings.tls())
+                // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
+                .httpResponseDecoder(spec -> spec.maxInitialLineLength(settings.maxInitialLineLength())
+                        .maxHeaderSize(settings.maxHeaderSize()));
+        this.client = base
                 .runOn(settings.loopResources() == null ? ownLoops : settings.loopResources(), false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .responseTimeout(settings.responseTimeout())
                 .compress(settings.compression())
-                .followRedirect(settings.followRedirects())
-                .headers(h -> h.set(defaults))
+                // Redirects are followed by the pipeline (RedirectFollower), hop by hop, never by Reactor Netty.
+                .followRedirect(false)
+                .headers(h -> h.setAll(defaults)) // setAll, not set: set() would clear the Accept-Encoding that compress(true) adds
                 .doOnChannelInit((observer, channel, remoteAddress) -> channels.add(channel));
     }
 
     /** Sends {@code request} and collects the response; errors are raw, for the classifier. */
     public Mono<ExchangeResponse> exchange(ValidatedRequest request) {
+        return exchange(request, false);
+    }
+
+    /**
+     * Sends {@code request} and collects the response.
+     *
+     * @param stripCredentials drop Authorization, Cookie and Proxy-Authorization, the client's defaults
+     *        included (a redirect hop to another origin)
+     */
+    public Mono<ExchangeResponse> exchange(ValidatedRequest request, boolean stripCredentials) {
         Duration connectTimeout = request.request().connectTimeout();
         HttpClient c = connectTimeout == null ? client
                 : byConnectTimeout.computeIfAbsent(connectTimeout,
                         d -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) d.toMillis()));
         boolean head = request.method().equals(HttpMethod.HEAD);
-        return c.request(request.method())
+        Mono<ExchangeResponse> exchange = c.request(request.method())
                 .uri(request.uri())
-                .send((req, out) -> send(request, req, out))
+                .send((req, out) -> {
+                    if (stripCredentials) {
+                        RedirectFollower.stripCredentials(req.requestHeaders());
+                    }
+                    return send(request, req, out);
+                })
                 .response((res, body) -> collect(res, body, head))
                 // not next(): it would cancel the exchange after the value, and a cancelled exchange's
                 // connection is closed instead of going back to the pool
                 .singleOrEmpty();
+        if (!settings.http2() && !settings.h2c()) {
+            return exchange;
+        }
+        return Mono.defer(() -> {
+            RefusedStreamWatch watch = new RefusedStreamWatch();
+            return exchange.onErrorMap(watch::map).contextWrite(ctx -> ctx.put(RefusedStreamWatch.KEY, watch));
+        });
     }
 
     private static NettyOutbound send(ValidatedRequest request, HttpClientRequest req, NettyOutbound out) {
@@ -119,6 +167,12 @@ public final class NettyExchange {
     private Mono<ExchangeResponse> collect(HttpClientResponse res, ByteBufFlux body, boolean head) {
         int status = res.status().code();
         HttpHeaders headers = res.responseHeaders();
+        if (headers.size() > settings.maxHeaderCount()) {
+            // Netty has no header-count limit; checked here, before the body is read (the connection is then closed)
+            return Mono.error(new ResponseFailure(dev.fanout.FetchException.Kind.PROTOCOL, status, null,
+                    "invalid HTTP response (" + headers.size() + " header fields, more than maxHeaderCount "
+                            + settings.maxHeaderCount() + ")"));
+        }
         int limit = settings.maxBodyBytes();
         long length = head ? 0 : contentLength(headers);
         if (length > limit) {
@@ -152,6 +206,9 @@ public final class NettyExchange {
     public Mono<Void> dispose() {
         channels.close();
         Mono<Void> pool = provider.disposeLater();
+        if (ownResolver != null) {
+            pool = pool.then(Mono.fromRunnable(ownResolver::close));
+        }
         return ownLoops == null ? pool : pool.then(ownLoops.disposeLater(Duration.ZERO, Duration.ofSeconds(2)));
     }
 

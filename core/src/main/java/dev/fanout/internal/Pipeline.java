@@ -27,13 +27,19 @@ public final class Pipeline {
     private final RequestValidator validator;
     private final ConnectionPermits permits;
     private final NettyExchange exchange;
+    private final RedirectFollower redirects;
+    private final HostStreamPermits hostStreams; // null unless HTTP/2 is on
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
         this.settings = settings;
-        this.validator = new RequestValidator(settings.objectMapper());
+        this.validator = new RequestValidator(settings.objectMapper(), settings.addressGuard());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
+        this.hostStreams = settings.http2() || settings.h2c()
+                ? new HostStreamPermits(settings.maxConnectionsPerHost()) : null;
+        this.redirects = new RedirectFollower(settings.followRedirects() ? settings.maxRedirects() : 0,
+                settings.allowHttpsToHttpRedirects(), validator);
     }
 
     /** One request to one result. Lazy: nothing happens until subscription. */
@@ -53,9 +59,13 @@ public final class Pipeline {
                     settings.objectMapper()));
         }
         Duration requestTimeout = request.timeout() != null ? request.timeout() : settings.requestTimeout();
-        return permits.withPermit(exchange.exchange(validated))
+        // redirect hops each go through validation and admission again (RedirectFollower)
+        return redirects.follow(validated, (hop, strip) -> hostStreams == null
+                        ? permits.withPermit(exchange.exchange(hop, strip))
+                        : hostStreams.withPermit(hop.uri(), permits.withPermit(exchange.exchange(hop, strip))))
                 .timeout(requestTimeout)
-                .map(response -> toResult(index, validated, response, start))
+                .map(followed -> toResult(index, validated, followed.response(), start)
+                        .withRedirects(followed.last().safeUrl(), followed.hops()))
                 .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout)))
                 .switchIfEmpty(Mono.fromSupplier(() -> toFailure(index, validated,
                         new IllegalStateException("the exchange completed without a response"), start,
@@ -114,6 +124,9 @@ public final class Pipeline {
     public Mono<Void> close() {
         closed = true;
         permits.close(new CancellationException("client closed"));
+        if (hostStreams != null) {
+            hostStreams.close(new CancellationException("client closed"));
+        }
         return exchange.dispose();
     }
 }

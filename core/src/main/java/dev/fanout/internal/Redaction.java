@@ -16,20 +16,27 @@ public final class Redaction {
         return isSecretHeader(name) ? "<redacted>" : value;
     }
 
-    /** The URL with any {@code user:password@} removed. */
+    /**
+     * The URL with any {@code user:password@} removed. Lenient on purpose: it also strips user info
+     * from URLs that fail validation (no "//", backslashes, several '@'), since those end up in
+     * error messages too.
+     */
     public static String url(String url) {
         if (url == null) {
             return "null";
         }
-        int scheme = url.indexOf("://");
-        if (scheme < 0) {
+        int colon = url.indexOf(':');
+        if (colon < 0) {
             return url;
         }
-        int authorityStart = scheme + 3;
+        int authorityStart = colon + 1;
+        while (authorityStart < url.length() && (url.charAt(authorityStart) == '/' || url.charAt(authorityStart) == '\\')) {
+            authorityStart++;
+        }
         int authorityEnd = authorityStart;
         while (authorityEnd < url.length()) {
             char c = url.charAt(authorityEnd);
-            if (c == '/' || c == '?' || c == '#') {
+            if (c == '/' || c == '\\' || c == '?' || c == '#') {
                 break;
             }
             authorityEnd++;

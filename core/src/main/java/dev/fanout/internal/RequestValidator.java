@@ -20,9 +20,16 @@ import java.util.Base64;
 public final class RequestValidator {
 
     private final ObjectMapper mapper;
+    private final AddressGuard guard;
 
     public RequestValidator(ObjectMapper mapper) {
+        this(mapper, null);
+    }
+
+    /** @param guard the private-address guard, or null when it is off */
+    public RequestValidator(ObjectMapper mapper, AddressGuard guard) {
         this.mapper = mapper;
+        this.guard = guard;
     }
 
     /**
@@ -37,7 +44,7 @@ public final class RequestValidator {
         if (!isToken(method)) {
             throw invalid(request, safeUrl, "method: " + method + " (expected: an HTTP token such as GET)");
         }
-        URI uri = parseUrl(request, rawUrl, safeUrl);
+        URI uri = parseUrl(request, rawUrl, safeUrl, guard);
         for (int i = 0; i < request.headerCount(); i++) {
             String name = request.headerName(i);
             String value = request.headerValue(i);
@@ -57,6 +64,12 @@ public final class RequestValidator {
             String hostPort = authority.substring(authority.lastIndexOf('@') + 1);
             uri = URI.create(uri.getScheme() + "://" + hostPort + (uri.getRawPath() == null ? "" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery()));
+            // The result carries the request as sent: no user info in its URL, the credentials only in an
+            // Authorization header, which every toString redacts. An explicit Authorization header wins.
+            request = request.withUrl(uri.toString());
+            if (request.header("Authorization") == null) {
+                request = request.header("Authorization", authorization);
+            }
         }
 
         byte[] body = request.body();
@@ -74,7 +87,7 @@ public final class RequestValidator {
                 authorization);
     }
 
-    private static URI parseUrl(FetchRequest request, String rawUrl, String safeUrl) {
+    private static URI parseUrl(FetchRequest request, String rawUrl, String safeUrl, AddressGuard guard) {
         if (rawUrl == null || rawUrl.isEmpty()) {
             throw invalid(request, safeUrl, "url: " + (rawUrl == null ? "null" : "empty")
                     + " (expected: an absolute http or https URL)");
@@ -95,6 +108,9 @@ public final class RequestValidator {
         String scheme = uri.getScheme();
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
             throw invalid(request, safeUrl, "url: scheme " + scheme + " (expected: http or https)");
+        }
+        if (guard != null) {
+            uri = GuardedHosts.check(guard, uri, request.method(), safeUrl);
         }
         if (uri.getHost() == null || uri.getHost().isEmpty()) {
             throw invalid(request, safeUrl, "url: no host (expected: http://host[:port]/path)");

@@ -11,6 +11,18 @@ import java.util.function.IntPredicate;
  * Everything a built client was configured with, frozen. The only configuration the stages read.
  *
  * @param loopResources event loops supplied by the caller, or null to create (and later dispose) our own
+ * @param addressGuard the private-address guard, or null when it is off
+ * @param resolver an address resolver group supplied by the caller (not closed by us), or null for the default
+ * @param tls TLS trust, client certificate, handshake timeout, insecure
+ * @param maxRedirects redirect hops followed when {@code followRedirects} is on
+ * @param allowHttpsToHttpRedirects whether a redirect from https to http is followed
+ * @param maxInitialLineLength longest status line accepted, in bytes
+ * @param maxHeaderSize largest response header block accepted, in bytes
+ * @param maxHeaderCount most response header fields accepted
+ * @param dns resolver choice, cache TTLs, query timeout, name servers
+ * @param proxy the forward proxy, or null for direct connections
+ * @param http2 offer HTTP/2 over TLS by ALPN (HTTP/1.1 when the server lacks it)
+ * @param h2c speak cleartext HTTP/2 with prior knowledge to http URLs
  */
 public record Settings(
         int concurrency,
@@ -28,5 +40,40 @@ public record Settings(
         Duration maxIdleTime,
         Duration maxLifeTime,
         Duration evictionInterval,
-        LoopResources loopResources) {
+        LoopResources loopResources,
+        AddressGuard addressGuard,
+        io.netty.resolver.AddressResolverGroup<? extends java.net.SocketAddress> resolver,
+        TlsOptions tls,
+        int maxRedirects,
+        boolean allowHttpsToHttpRedirects,
+        int maxInitialLineLength,
+        int maxHeaderSize,
+        int maxHeaderCount,
+        DnsOptions dns,
+        ProxyOptions proxy,
+        boolean http2,
+        boolean h2c) {
+
+    /** Every component, with the values of credential headers redacted (a record would print them). */
+    @Override
+    public String toString() {
+        StringBuilder sb = new StringBuilder("Settings[");
+        java.lang.reflect.RecordComponent[] components = Settings.class.getRecordComponents();
+        for (int i = 0; i < components.length; i++) {
+            Object value;
+            try {
+                value = components[i].getAccessor().invoke(this);
+            } catch (ReflectiveOperationException e) {
+                value = "?";
+            }
+            if (value instanceof HttpHeaders headers) {
+                StringBuilder h = new StringBuilder("{");
+                headers.forEach(e -> h.append(h.length() > 1 ? ", " : "").append(e.getKey()).append(": ")
+                        .append(Redaction.headerValue(e.getKey(), e.getValue())));
+                value = h.append('}');
+            }
+            sb.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=').append(value);
+        }
+        return sb.append(']').toString();
+    }
 }
