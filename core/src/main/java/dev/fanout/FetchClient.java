@@ -234,6 +234,7 @@ public final class FetchClient implements AutoCloseable {
         private Duration maxLifeTime = DEFAULT_MAX_LIFE_TIME;
         private Duration evictionInterval = DEFAULT_EVICTION_INTERVAL;
         private LoopResources loopResources;
+        private FetchListener listener = FetchListener.NONE;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -397,6 +398,15 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Told about every request this client runs: its start, and its result or cancellation;
+         * for progress and metrics (see {@link BatchProgress}). Default {@link FetchListener#NONE}.
+         */
+        public Builder listener(FetchListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
          * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}
@@ -410,7 +420,7 @@ public final class FetchClient implements AutoCloseable {
             return new FetchClient(new Settings(concurrency, maxConnections, maxConnectionsPerHost, connectTimeout,
                     responseTimeout, requestTimeout, maxBodySize, headers, acceptStatus,
                     objectMapper != null ? objectMapper : new ObjectMapper(), compression, followRedirects,
-                    maxIdleTime, maxLifeTime, evictionInterval, loopResources));
+                    maxIdleTime, maxLifeTime, evictionInterval, loopResources, listener));
         }
 
         private static int positive(int n, String name) {

@@ -27,6 +27,7 @@ public final class Pipeline {
     private final RequestValidator validator;
     private final ConnectionPermits permits;
     private final NettyExchange exchange;
+    private final ListenerHook listener;
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
@@ -34,11 +35,12 @@ public final class Pipeline {
         this.validator = new RequestValidator(settings.objectMapper());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
+        this.listener = new ListenerHook(settings.listener());
     }
 
     /** One request to one result. Lazy: nothing happens until subscription. */
     public Mono<FetchResult> execute(long index, FetchRequest request) {
-        return Mono.defer(() -> run(index, request, System.nanoTime()));
+        return listener.observe(index, request, Mono.defer(() -> run(index, request, System.nanoTime())));
     }
 
     private Mono<FetchResult> run(long index, FetchRequest request, long start) {

@@ -1,6 +1,7 @@
 package dev.fanout.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.FetchListener;
 import io.netty.handler.codec.http.HttpHeaders;
 import reactor.netty.resources.LoopResources;
 
@@ -11,6 +12,7 @@ import java.util.function.IntPredicate;
  * Everything a built client was configured with, frozen. The only configuration the stages read.
  *
  * @param loopResources event loops supplied by the caller, or null to create (and later dispose) our own
+ * @param listener told about every request's start and end ({@link FetchListener#NONE} by default)
  */
 public record Settings(
         int concurrency,
@@ -28,5 +30,6 @@ public record Settings(
         Duration maxIdleTime,
         Duration maxLifeTime,
         Duration evictionInterval,
-        LoopResources loopResources) {
+        LoopResources loopResources,
+        FetchListener listener) {
 }
