@@ -44,7 +44,7 @@ import java.util.concurrent.Callable;
  */
 @Command(name = "fanout", sortOptions = false, showDefaultValues = true, usageHelpAutoWidth = true,
         version = "fanout 0.1.0-SNAPSHOT",
-        subcommands = {DemoCommand.class, TrainCommand.class},
+        subcommands = {DemoCommand.class, ExampleCommand.class, TrainCommand.class},
         description = {
             "Fetch many URLs concurrently. Reads URLs one per line from FILE, or stdin when FILE is - or absent "
                 + "(blank lines and # comments skipped), and writes one JSON line per URL to stdout as results "
@@ -57,7 +57,7 @@ import java.util.concurrent.Callable;
                 + "\"attempts\":1,\"elapsed_ms\":12.3,\"bytes\":1042}",
             "index counts the URL lines from 0; kind (a failure kind such as CONNECT or HTTP_STATUS) and error are "
                 + "null on success; a user:password@ in a URL is not echoed.",
-            "", "Examples:", "  ./fanout demo", "  ./fanout --concurrency 128 urls.txt > results.jsonl",
+            "", "Examples:", "  ./fanout demo", "  ./fanout example FirstCompleted", "  ./fanout --concurrency 128 urls.txt > results.jsonl",
             "  cat urls.txt | ./fanout --ordered -"})
 public final class FanoutCli implements Callable<Integer> {
 
