@@ -84,7 +84,7 @@ abstract class ProgressReporter implements AutoCloseable {
                 bar.maxHint(s.total());
             }
             bar.stepTo(s.done());
-            bar.setExtraMessage(counts(s));
+            bar.setExtraMessage(" " + counts(s));
         }
 
         @Override
