@@ -155,6 +155,18 @@ class FanoutCliTest {
     }
 
     @Test
+    void theBarModeDrawsAProgressBarOnStderr() {
+        String input = api.url("/delay/300") + "\n" + api.url("/delay/300") + "\n" + api.url("/status/500") + "\n";
+        CliRun run = CliRun.of(input, "--progress", "bar", "--progress-interval", "50ms");
+
+        assertThat(run.status()).isZero();
+        assertThat(run.lines()).hasSize(3);
+        assertThat(run.stderr()).contains("fanout").contains("3/? req").contains("ok 2, failed 1")
+                .contains("fanout: 3 requests in");
+        assertThat(run.stdout()).doesNotContain("req");
+    }
+
+    @Test
     void readsTheInputLazilyAsResultsDrain() {
         // 50,000 lines made on demand; by the time the first result is written, only a small part is read
         int total = 50_000;
