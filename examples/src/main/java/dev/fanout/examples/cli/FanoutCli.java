@@ -24,9 +24,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
+import java.util.stream.Stream;
 
 /**
  * The {@code fanout} command-line tool: URLs in (a file or stdin, one per line), one JSON line per
@@ -40,7 +42,7 @@ import java.util.concurrent.Callable;
  * </pre>
  *
  * Exit status: 0 when the run completed (failed requests are result lines), 2 for bad usage or an
- * unreadable input.
+ * unreadable input, 141 when stdout was closed early (as by {@code | head}; nothing more is fetched).
  */
 @Command(name = "fanout", sortOptions = false, showDefaultValues = true, usageHelpAutoWidth = true,
         version = "fanout 0.1.0-SNAPSHOT",
@@ -50,7 +52,7 @@ import java.util.concurrent.Callable;
                 + "(blank lines and # comments skipped), and writes one JSON line per URL to stdout as results "
                 + "complete (see the end of this help). "
                 + "Progress and a summary go to stderr. Redirects are followed. Exit status 0 when the run completed, "
-                + "2 for bad usage or an unreadable input.",
+                + "2 for bad usage or an unreadable input, 141 when stdout is closed early (| head).",
             ""},
         footer = {"", "Each output line:",
             "  {\"index\":0,\"url\":\"...\",\"ok\":true,\"status\":200,\"kind\":null,\"error\":null,"
@@ -60,6 +62,9 @@ import java.util.concurrent.Callable;
             "", "Examples:", "  ./fanout demo", "  ./fanout example FirstCompleted", "  ./fanout --concurrency 128 urls.txt > results.jsonl",
             "  cat urls.txt | ./fanout --ordered -"})
 public final class FanoutCli implements Callable<Integer> {
+
+    /** Exit status when stdout is closed before the run ends, as for a tool ended by SIGPIPE (128 + 13). */
+    static final int STDOUT_CLOSED = 141;
 
     @Parameters(index = "0", arity = "0..1", paramLabel = "FILE|-", defaultValue = "-",
             description = "URLs, one per line; - for stdin.")
@@ -213,9 +218,16 @@ public final class FanoutCli implements Callable<Integer> {
             try (ProgressReporter reporter = ProgressReporter.start(progressMode, progress, err, progressInterval,
                     stderrIsTerminal)) {
                 // results are written on this thread, never on an event loop: stdout may block
-                for (FetchResult r : results.toIterable(concurrency)) {
-                    lines.write(r);
-                    summary.record(r);
+                try (Stream<FetchResult> stream = results.toStream(concurrency)) {
+                    for (Iterator<FetchResult> it = stream.iterator(); it.hasNext(); ) {
+                        FetchResult r = it.next();
+                        lines.write(r);
+                        if (out.checkError()) {
+                            // stdout was closed (| head): stop reading and fetching, like a tool ended by SIGPIPE
+                            return STDOUT_CLOSED;
+                        }
+                        summary.record(r);
+                    }
                 }
             } catch (UncheckedIOException e) {
                 throw new UsageError(e.getMessage());

@@ -114,6 +114,10 @@ class FanoutCliTest {
 
         assertThat(run.stdout()).doesNotContain("s3cret");
         assertThat(run.lines().get(0).get("url").asText()).isEqualTo(api.url("/status/200"));
+
+        CliRun failed = CliRun.of(url.replace("/status/200", "/status/404") + "\n", "--progress", "none");
+        assertThat(failed.lines().get(0).get("error").asText()).contains("404");
+        assertThat(failed.stdout()).doesNotContain("s3cret");
     }
 
     @Test
@@ -186,6 +190,29 @@ class FanoutCliTest {
         assertThat(status).isZero();
         assertThat(input.linesServed).isEqualTo(total);
         assertThat(readAtFirstResult[0]).isBetween(1L, 10_000L);
+    }
+
+    @Test
+    void aClosedStdoutStopsTheRunWithoutReadingTheRest() {
+        CountingLines input = new CountingLines(200_000);
+        java.io.OutputStream closedAfterFirstLine = new java.io.OutputStream() {
+            private int newlines;
+
+            @Override
+            public void write(int b) throws IOException {
+                if (newlines > 0) {
+                    throw new IOException("Broken pipe");
+                }
+                if (b == '\n') {
+                    newlines++;
+                }
+            }
+        };
+        int status = FanoutCli.run(new String[] {"--progress", "none"}, input,
+                new java.io.PrintStream(closedAfterFirstLine), new java.io.PrintStream(java.io.OutputStream.nullOutputStream()));
+
+        assertThat(status).isEqualTo(FanoutCli.STDOUT_CLOSED);
+        assertThat(input.linesServed).isLessThan(50_000);
     }
 
     @Test
