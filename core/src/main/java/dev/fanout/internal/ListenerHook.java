@@ -1,5 +1,6 @@
 package dev.fanout.internal;
 
+import dev.fanout.FetchException;
 import dev.fanout.FetchListener;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
@@ -37,6 +38,11 @@ final class ListenerHook {
                 }
             });
         });
+    }
+
+    /** For the retry stage: tells the listener that {@code attempt} (2 for the first retry) is about to start. */
+    void retry(FetchRequest request, long index, int attempt, FetchException cause) {
+        safely(() -> listener.onRetry(request, index, attempt, cause));
     }
 
     private static void safely(Runnable call) {
