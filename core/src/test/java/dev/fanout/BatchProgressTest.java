@@ -154,12 +154,17 @@ class BatchProgressTest {
     }
 
     private static void waitUntil(java.util.function.BooleanSupplier condition) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
-                throw new AssertionError("condition not met in 5 s");
+                throw new AssertionError("condition not met in 10 s");
             }
-            Thread.onSpinWait();
+            try {
+                Thread.sleep(5); // not a spin: on a busy machine a spin starves the event loop we wait for
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
         }
     }
 }

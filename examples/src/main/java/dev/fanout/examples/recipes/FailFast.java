@@ -34,12 +34,20 @@ public final class FailFast {
                         e.getMessage());
             }
             // the cancellation reaches the slow requests just after the error signal; give it a moment
-            long deadline = System.nanoTime() + 1_000_000_000L;
+            long deadline = System.nanoTime() + 5_000_000_000L;
             while (progress.snapshot().cancelled() < 10 && System.nanoTime() < deadline) {
-                Thread.onSpinWait();
+                sleep(5);
             }
             System.out.println("the slow requests were cancelled, not awaited: " + progress.snapshot().cancelled()
                     + " cancelled");
+        }
+    }
+
+    private static void sleep(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
