@@ -272,6 +272,7 @@ public final class FetchClient implements AutoCloseable {
         private boolean http2;
         private boolean h2c;
         private boolean allowHttpsToHttpRedirects;
+        private FetchListener listener = FetchListener.NONE;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -726,6 +727,15 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Told about every request this client runs: its start, and its result or cancellation;
+         * for progress and metrics (see {@link BatchProgress}). Default {@link FetchListener#NONE}.
+         */
+        public Builder listener(FetchListener listener) {
+            this.listener = Objects.requireNonNull(listener, "listener");
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
          * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if a
@@ -762,7 +772,7 @@ public final class FetchClient implements AutoCloseable {
                             jvmResolver),
                     proxyHost == null ? null : new dev.fanout.internal.ProxyOptions(socks5, proxyHost, proxyPort,
                             proxyUser, proxyPassword, List.copyOf(noProxy)),
-                    http2, h2c));
+                    http2, h2c, listener));
         }
 
         private static int positive(int n, String name) {

@@ -29,6 +29,7 @@ public final class Pipeline {
     private final NettyExchange exchange;
     private final RedirectFollower redirects;
     private final HostStreamPermits hostStreams; // null unless HTTP/2 is on
+    private final ListenerHook listener;
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
@@ -40,11 +41,12 @@ public final class Pipeline {
                 ? new HostStreamPermits(settings.maxConnectionsPerHost()) : null;
         this.redirects = new RedirectFollower(settings.followRedirects() ? settings.maxRedirects() : 0,
                 settings.allowHttpsToHttpRedirects(), validator);
+        this.listener = new ListenerHook(settings.listener());
     }
 
     /** One request to one result. Lazy: nothing happens until subscription. */
     public Mono<FetchResult> execute(long index, FetchRequest request) {
-        return Mono.defer(() -> run(index, request, System.nanoTime()));
+        return listener.observe(index, request, Mono.defer(() -> run(index, request, System.nanoTime())));
     }
 
     private Mono<FetchResult> run(long index, FetchRequest request, long start) {

@@ -1,6 +1,7 @@
 package dev.fanout.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.FetchListener;
 import io.netty.handler.codec.http.HttpHeaders;
 import reactor.netty.resources.LoopResources;
 
@@ -23,6 +24,7 @@ import java.util.function.IntPredicate;
  * @param proxy the forward proxy, or null for direct connections
  * @param http2 offer HTTP/2 over TLS by ALPN (HTTP/1.1 when the server lacks it)
  * @param h2c speak cleartext HTTP/2 with prior knowledge to http URLs
+ * @param listener told about every request's start and end ({@link FetchListener#NONE} by default)
  */
 public record Settings(
         int concurrency,
@@ -52,7 +54,8 @@ public record Settings(
         DnsOptions dns,
         ProxyOptions proxy,
         boolean http2,
-        boolean h2c) {
+        boolean h2c,
+        FetchListener listener) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override

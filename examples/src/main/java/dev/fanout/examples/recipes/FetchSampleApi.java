@@ -4,6 +4,7 @@ import dev.fanout.FetchClient;
 import dev.fanout.FetchResult;
 import dev.fanout.examples.server.SampleApiServer;
 
+import java.io.PrintStream;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,6 +16,11 @@ import java.util.List;
 public final class FetchSampleApi {
 
     public static void main(String[] args) {
+        run(System.out);
+    }
+
+    /** Runs the demo, printing the table and the timing to {@code out}; used by {@code ./fanout demo} too. */
+    public static void run(PrintStream out) {
         try (SampleApiServer api = SampleApiServer.start();
              FetchClient client = FetchClient.create()) {
 
@@ -38,13 +44,13 @@ public final class FetchSampleApi {
             }
             Duration oneByOne = Duration.ofNanos(System.nanoTime() - start);
 
-            System.out.printf("%-58s %6s %6s %8s%n", "url", "status", "items", "ms");
+            out.printf("%-58s %6s %6s %8s%n", "url", "status", "items", "ms");
             for (FetchResult r : results) {
                 String items = r.isSuccess() ? String.valueOf(itemCount(r)) : r.kind().name();
-                System.out.printf("%-58s %6d %6s %8.1f%n", r.request().url(), r.status(), items,
+                out.printf("%-58s %6d %6s %8.1f%n", r.request().url(), r.status(), items,
                         r.elapsed().toNanos() / 1e6);
             }
-            System.out.printf("%nfetched %d URLs concurrently in %d ms; one by one took %d ms (%.1fx faster)%n",
+            out.printf("%nfetched %d URLs concurrently in %d ms; one by one took %d ms (%.1fx faster)%n",
                     urls.size(), concurrent.toMillis(), oneByOne.toMillis(),
                     (double) oneByOne.toNanos() / Math.max(1, concurrent.toNanos()));
         }

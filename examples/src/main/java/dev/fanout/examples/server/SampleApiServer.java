@@ -7,14 +7,19 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import org.reactivestreams.Publisher;
+import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 import reactor.netty.http.server.HttpServerRequest;
 import reactor.netty.http.server.HttpServerResponse;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * A small JSON API on 127.0.0.1 so that every example runs offline. Each collection answers after
@@ -24,8 +29,14 @@ import java.util.Map;
  *   <li>{@code GET /v1/sample-data/products}, {@code /users}, {@code /photos}, {@code /blog-posts} – JSON arrays</li>
  *   <li>{@code GET /v1/sample-data/products/{id}} – one product</li>
  *   <li>{@code GET /delay/{ms}} – {@code {"delayed_ms": ms}} after ms milliseconds</li>
- *   <li>{@code GET /status/{code}} – that status</li>
+ *   <li>{@code GET /status/{code}} – that status ({@code 429} and {@code 503} with {@code Retry-After: 1})</li>
+ *   <li>{@code GET /flaky/{key}?failures=n} – {@code 503} for the first n requests with that key, then {@code 200}</li>
+ *   <li>{@code POST /echo} – {@code {"method", "headers", "body"}}: what the request carried</li>
+ *   <li>{@code GET /auth/me} – {@code 200} with {@code Authorization: Bearer sample-token}, else {@code 401}</li>
  * </ul>
+ *
+ * <p>It counts requests in flight and keeps the highest count seen ({@link #maxInFlight()}), so
+ * examples can show a limit at work.
  *
  * <pre>{@code
  * try (SampleApiServer api = SampleApiServer.start()) {
@@ -34,6 +45,9 @@ import java.util.Map;
  * }</pre>
  */
 public final class SampleApiServer implements AutoCloseable {
+
+    /** The bearer token {@code /auth/me} accepts. */
+    public static final String TOKEN = "sample-token";
 
     /** Latency every collection endpoint adds by default. */
     public static final Duration DEFAULT_LATENCY = Duration.ofMillis(100);
@@ -47,10 +61,13 @@ public final class SampleApiServer implements AutoCloseable {
 
     private final DisposableServer server;
     private final Duration latency;
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private final AtomicInteger maxInFlight = new AtomicInteger();
+    private final Map<String, AtomicInteger> flakyHits = new ConcurrentHashMap<>();
 
     private SampleApiServer(int port, Duration latency) {
         this.latency = latency;
-        this.server = HttpServer.create().host("127.0.0.1").port(port).handle(this::handle)
+        this.server = HttpServer.create().host("127.0.0.1").port(port).handle(this::counted)
                 .bindNow(Duration.ofSeconds(10));
     }
 
@@ -80,13 +97,29 @@ public final class SampleApiServer implements AutoCloseable {
                 "/v1/sample-data/blog-posts"};
     }
 
+    /** The most requests it has had in flight at once since start (or {@link #resetMaxInFlight()}). */
+    public int maxInFlight() {
+        return maxInFlight.get();
+    }
+
+    /** Starts counting {@link #maxInFlight()} afresh. */
+    public void resetMaxInFlight() {
+        maxInFlight.set(inFlight.get());
+    }
+
     @Override
     public void close() {
         server.disposeNow(Duration.ofSeconds(5));
     }
 
+    private Publisher<Void> counted(HttpServerRequest req, HttpServerResponse res) {
+        maxInFlight.accumulateAndGet(inFlight.incrementAndGet(), Math::max);
+        return Flux.defer(() -> handle(req, res)).doFinally(signal -> inFlight.decrementAndGet());
+    }
+
     private Publisher<Void> handle(HttpServerRequest req, HttpServerResponse res) {
-        String path = new QueryStringDecoder(req.uri()).path();
+        QueryStringDecoder query = new QueryStringDecoder(req.uri());
+        String path = query.path();
         String[] parts = path.split("/");
         if (parts.length >= 4 && parts[1].equals("v1") && parts[2].equals("sample-data")) {
             byte[] body = COLLECTIONS.get(parts[3]);
@@ -105,7 +138,35 @@ public final class SampleApiServer implements AutoCloseable {
         }
         if (parts.length == 3 && parts[1].equals("status")) {
             int code = Integer.parseInt(parts[2]);
+            if (code == 429 || code == 503) {
+                res.header(HttpHeaderNames.RETRY_AFTER, "1");
+            }
             return res.status(HttpResponseStatus.valueOf(code)).sendString(Mono.just("status " + code)).then();
+        }
+        if (parts.length == 3 && parts[1].equals("flaky")) {
+            int failures = Integer.parseInt(query.parameters().getOrDefault("failures", List.of("1")).get(0));
+            int hit = flakyHits.computeIfAbsent(parts[2], k -> new AtomicInteger()).incrementAndGet();
+            if (hit <= failures) {
+                return res.status(HttpResponseStatus.SERVICE_UNAVAILABLE).header(HttpHeaderNames.RETRY_AFTER, "1")
+                        .sendString(Mono.just("try again")).then();
+            }
+            return json(res, ("{\"key\":\"" + parts[2] + "\",\"attempt\":" + hit + "}").getBytes());
+        }
+        if (path.equals("/echo")) {
+            return req.receive().aggregate().asString(StandardCharsets.UTF_8).defaultIfEmpty("").flatMap(body -> {
+                ObjectNode echo = MAPPER.createObjectNode().put("method", req.method().name());
+                ObjectNode headers = echo.putObject("headers");
+                req.requestHeaders().forEach(h -> headers.put(h.getKey().toLowerCase(), h.getValue()));
+                echo.put("body", body);
+                return json(res, echo.toString().getBytes(StandardCharsets.UTF_8));
+            });
+        }
+        if (path.equals("/auth/me")) {
+            if (("Bearer " + TOKEN).equals(req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION))) {
+                return json(res, "{\"user\":\"sample\",\"scopes\":[\"read\"]}".getBytes());
+            }
+            return res.status(HttpResponseStatus.UNAUTHORIZED).header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer")
+                    .sendString(Mono.just("{\"error\":\"missing or wrong bearer token\"}")).then();
         }
         return notFound(res, path);
     }
