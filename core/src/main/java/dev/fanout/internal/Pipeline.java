@@ -6,7 +6,10 @@ import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
 import reactor.core.publisher.Mono;
 
+import dev.fanout.RetryPolicy;
+
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -15,9 +18,14 @@ import java.util.concurrent.CancellationException;
  *
  * <pre>
  * validate  -> INVALID_REQUEST result, nothing sent
- * admit     -> a client-wide connection permit (ConnectionPermits)      \
- * exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers all three
- * collect   -> size-limited body (BodyBuffer)                           /
+ * per attempt:
+ *   rate      -> global + per-host token buckets, host cool-down (RateLimiter); holds no connection
+ *   admit     -> a client-wide connection permit (ConnectionPermits)      \
+ *   exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers these three
+ *   collect   -> size-limited body (BodyBuffer)                           /
+ *   status    -> a status the retry policy retries becomes an error (StatusFailure)
+ * retry     -> retryWhen(RetryStage): backoff, Retry-After, idempotency, budget; re-runs the attempt
+ * deadline  -> the batch deadline cancels whatever is in flight (DEADLINE)
  * classify  -> status policy, or Throwable -> FetchException (ErrorClassifier)
  * </pre>
  */
@@ -27,6 +35,8 @@ public final class Pipeline {
     private final RequestValidator validator;
     private final ConnectionPermits permits;
     private final NettyExchange exchange;
+    private final RateLimiter rates;
+    private final RetryStage retries;
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
@@ -34,16 +44,28 @@ public final class Pipeline {
         this.validator = new RequestValidator(settings.objectMapper());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
+        this.rates = new RateLimiter(settings.rateLimit(), settings.rateLimitPerHost(), settings.rateLimitBurst(),
+                settings.retryPolicy().maxRetryAfter(), settings::timerScheduler);
+        this.retries = new RetryStage(new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(),
+                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler, () -> closed);
     }
 
     /** One request to one result. Lazy: nothing happens until subscription. */
     public Mono<FetchResult> execute(long index, FetchRequest request) {
-        return Mono.defer(() -> run(index, request, System.nanoTime()));
+        return execute(index, request, Deadline.none());
     }
 
-    private Mono<FetchResult> run(long index, FetchRequest request, long start) {
+    /** One request to one result, ended as DEADLINE when {@code deadline} passes first. */
+    public Mono<FetchResult> execute(long index, FetchRequest request, Deadline deadline) {
+        return Mono.defer(() -> run(index, request, System.nanoTime(), deadline));
+    }
+
+    private Mono<FetchResult> run(long index, FetchRequest request, long start, Deadline deadline) {
         if (closed) {
             return Mono.just(cancelled(index, request, start, 0));
+        }
+        if (deadline.passed()) {
+            return Mono.just(deadlineResult(index, request, start, deadline, new AttemptLog()));
         }
         ValidatedRequest validated;
         try {
@@ -53,36 +75,89 @@ public final class Pipeline {
                     settings.objectMapper()));
         }
         Duration requestTimeout = request.timeout() != null ? request.timeout() : settings.requestTimeout();
-        return permits.withPermit(exchange.exchange(validated))
-                .timeout(requestTimeout)
-                .map(response -> toResult(index, validated, response, start))
-                .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout)))
-                .switchIfEmpty(Mono.fromSupplier(() -> toFailure(index, validated,
-                        new IllegalStateException("the exchange completed without a response"), start,
-                        requestTimeout)));
+        RetryPolicy policy = request.retry() != null ? request.retry() : settings.retryPolicy();
+        String host = hostKey(validated);
+        AttemptLog log = new AttemptLog();
+        Mono<ExchangeResponse> attempt = Mono.defer(() -> {
+            log.started();
+            if (log.attempts() == 1) {
+                retries.firstAttempt();
+            }
+            return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
+                    .then(permits.withPermit(exchange.exchange(validated)).timeout(requestTimeout))
+                    .flatMap(response -> checkStatus(response, policy, host, log));
+        }).doOnError(error -> log.failed(kindOf(error)));
+        return attempt
+                .retryWhen(retries.retry(validated, policy)) // a retry re-subscribes `attempt`: back through admission
+                .takeUntilOther(deadline.expiry())
+                .map(response -> toResult(index, validated, response, start, log))
+                .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout, log)))
+                .switchIfEmpty(Mono.fromSupplier(() -> deadline.passed()
+                        ? deadlineResult(index, request, start, deadline, log)
+                        : toFailure(index, validated, new IllegalStateException(
+                                "the exchange completed without a response"), start, requestTimeout, log)));
     }
 
-    private FetchResult toResult(long index, ValidatedRequest v, ExchangeResponse response, long start) {
+    /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
+    private Mono<ExchangeResponse> checkStatus(ExchangeResponse response, RetryPolicy policy, String host,
+                                               AttemptLog log) {
+        rates.onResponse(host, response.status(), response.headers());
+        if (settings.acceptStatus().test(response.status())) {
+            return Mono.just(response);
+        }
+        if (policy.retriesStatus(response.status())) {
+            return Mono.error(new StatusFailure(response));
+        }
+        log.failed(Kind.HTTP_STATUS);
+        return Mono.just(response);
+    }
+
+    /** The kind an attempt's error stands for. */
+    static Kind kindOf(Throwable error) {
+        if (error instanceof StatusFailure) {
+            return Kind.HTTP_STATUS;
+        }
+        if (error instanceof ResponseFailure rf) {
+            return rf.kind;
+        }
+        return ErrorClassifier.kindOf(error);
+    }
+
+    private static String hostKey(ValidatedRequest v) {
+        java.net.URI uri = v.uri();
+        return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+    }
+
+    private FetchResult toResult(long index, ValidatedRequest v, ExchangeResponse response, long start,
+                                 AttemptLog log) {
         if (settings.acceptStatus().test(response.status())) {
             return FetchResult.success(index, v.request(), response.status(), response.headers(), response.body(),
-                    since(start), 1, settings.objectMapper());
+                    since(start), log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds());
         }
+        return statusFailure(index, v, response, start, log);
+    }
+
+    private FetchResult statusFailure(long index, ValidatedRequest v, ExchangeResponse response, long start,
+                                      AttemptLog log) {
         FetchException error = new FetchException(Kind.HTTP_STATUS, v.request().method(), v.safeUrl(),
                 response.status(), "status " + response.status(), null);
         return FetchResult.failure(index, v.request(), error, response.status(), response.headers(), response.body(),
-                since(start), 1, settings.objectMapper());
+                since(start), log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds());
     }
 
     private FetchResult toFailure(long index, ValidatedRequest v, Throwable error, long start,
-                                  Duration requestTimeout) {
+                                  Duration requestTimeout, AttemptLog log) {
         String method = v.request().method();
         if (closed) {
-            return cancelled(index, v.request(), start, 1);
+            return cancelled(index, v.request(), start, log.attempts()).withAttemptKinds(log.kinds());
+        }
+        if (error instanceof StatusFailure sf) {
+            return statusFailure(index, v, sf.response, start, log);
         }
         if (error instanceof ResponseFailure rf) {
             FetchException fe = new FetchException(rf.kind, method, v.safeUrl(), rf.status, rf.getMessage(), null);
-            return FetchResult.failure(index, v.request(), fe, rf.status, rf.headers, null, since(start), 1,
-                    settings.objectMapper());
+            return FetchResult.failure(index, v.request(), fe, rf.status, rf.headers, null, since(start),
+                    log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds());
         }
         Duration responseTimeout = v.request().responseTimeout() != null ? v.request().responseTimeout()
                 : settings.responseTimeout();
@@ -90,7 +165,20 @@ public final class Pipeline {
                 : settings.connectTimeout();
         FetchException fe = ErrorClassifier.classify(error, method, v.safeUrl(), connectTimeout, responseTimeout,
                 requestTimeout);
-        return FetchResult.failure(index, v.request(), fe, 0, null, null, since(start), 1, settings.objectMapper());
+        return FetchResult.failure(index, v.request(), fe, 0, null, null, since(start), log.attempts(),
+                settings.objectMapper()).withAttemptKinds(log.kinds());
+    }
+
+    private FetchResult deadlineResult(long index, FetchRequest request, long start, Deadline deadline,
+                                       AttemptLog log) {
+        FetchException error = new FetchException(Kind.DEADLINE, request.method(), Redaction.url(request.url()), 0,
+                "the batch deadline of " + ErrorClassifier.human(deadline.duration()) + " passed", null);
+        java.util.List<Kind> kinds = new java.util.ArrayList<>(log.kinds());
+        if (log.attempts() > kinds.size()) {
+            kinds.add(Kind.DEADLINE); // the attempt in flight when the deadline passed
+        }
+        return FetchResult.failure(index, request, error, 0, null, null, since(start), log.attempts(),
+                settings.objectMapper()).withAttemptKinds(kinds);
     }
 
     private FetchResult cancelled(long index, FetchRequest request, long start, int attempts) {
@@ -102,6 +190,16 @@ public final class Pipeline {
 
     private static Duration since(long start) {
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** A deadline for one batch call, {@code after} from now on the timer scheduler; null gives none. */
+    public Deadline startDeadline(Duration after) {
+        return Deadline.start(after, settings.timerScheduler());
+    }
+
+    /** The client's default batch deadline, or null. */
+    public Duration defaultDeadline() {
+        return settings.batchDeadline();
     }
 
     /** Connections and permits, for {@code FetchClient.poolStats()}: {acquired, idle, pending, allocated, permitsInUse, permitWaiters}. */

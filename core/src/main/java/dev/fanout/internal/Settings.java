@@ -2,6 +2,9 @@ package dev.fanout.internal;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.netty.handler.codec.http.HttpHeaders;
+import dev.fanout.RetryPolicy;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.resources.LoopResources;
 
 import java.time.Duration;
@@ -11,6 +14,10 @@ import java.util.function.IntPredicate;
  * Everything a built client was configured with, frozen. The only configuration the stages read.
  *
  * @param loopResources event loops supplied by the caller, or null to create (and later dispose) our own
+ * @param rateLimit requests per second over all hosts, 0 for none
+ * @param rateLimitPerHost requests per second to one host, 0 for none
+ * @param batchDeadline the default deadline of a batch call, or null for none
+ * @param timer the scheduler for backoff, rate-limit and deadline waits, or null for Reactor's parallel scheduler
  */
 public record Settings(
         int concurrency,
@@ -28,5 +35,18 @@ public record Settings(
         Duration maxIdleTime,
         Duration maxLifeTime,
         Duration evictionInterval,
-        LoopResources loopResources) {
+        LoopResources loopResources,
+        RetryPolicy retryPolicy,
+        double retryBudgetRatio,
+        double retryBudgetMinPerSecond,
+        double rateLimit,
+        double rateLimitPerHost,
+        int rateLimitBurst,
+        Duration batchDeadline,
+        Scheduler timer) {
+
+    /** The scheduler for Fanout's own waits (backoff, rate limits, deadlines): the configured one, else Reactor's parallel. */
+    public Scheduler timerScheduler() {
+        return timer != null ? timer : Schedulers.parallel();
+    }
 }
