@@ -12,18 +12,21 @@ import java.util.function.LongSupplier;
  */
 final class RetryBudget {
 
-    /** Deposits are capped so that a long healthy run cannot bank an unbounded retry storm. */
-    private static final double MAX_BALANCE = 1000;
+    /** Deposits are counted in thousandths of a retry, so that 5 deposits of 0.2 make exactly one. */
+    private static final long UNIT = 1000;
 
-    private final double ratio;
+    /** Deposits are capped so that a long healthy run cannot bank an unbounded retry storm. */
+    private static final long MAX_DEPOSITS = 1000 * UNIT;
+
+    private final long ratio;
     private final double minPerSecond;
     private final LongSupplier nanoClock;
-    private double deposits;
+    private long deposits;
     private double floor;
     private long lastNanos;
 
     RetryBudget(double ratio, double minPerSecond, LongSupplier nanoClock) {
-        this.ratio = ratio;
+        this.ratio = Math.round(ratio * UNIT);
         this.minPerSecond = minPerSecond;
         this.nanoClock = nanoClock;
         this.floor = minPerSecond;
@@ -32,7 +35,7 @@ final class RetryBudget {
 
     /** A first attempt is being sent. */
     synchronized void onFirstAttempt() {
-        deposits = Math.min(MAX_BALANCE, deposits + ratio);
+        deposits = Math.min(MAX_DEPOSITS, deposits + ratio);
     }
 
     /** Takes one retry from the budget; false when it is spent. */
@@ -44,8 +47,8 @@ final class RetryBudget {
             floor -= 1.0;
             return true;
         }
-        if (deposits >= 1.0) {
-            deposits -= 1.0;
+        if (deposits >= UNIT) {
+            deposits -= UNIT;
             return true;
         }
         return false;
