@@ -275,6 +275,9 @@ public final class FetchClient implements AutoCloseable {
         private int burst = 1;
         private Duration batchDeadline;
         private Scheduler timer;
+        private boolean adaptiveRate = true;
+        private int breakerFailures;
+        private Duration breakerCoolOff;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -516,6 +519,32 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * Whether a host's rate adapts to what it tolerates (additive increase, multiplicative
+         * decrease): a 429 or 503 halves the rate of requests to that host (at most once a
+         * second), and each later success raises it by {@code 1/rate}, up to
+         * {@link #rateLimitPerHost(double)} if set. Hosts that never refuse are not limited. Default on.
+         */
+        public Builder adaptiveRate(boolean enabled) {
+            this.adaptiveRate = enabled;
+            return this;
+        }
+
+        /**
+         * A circuit breaker per host: after {@code consecutiveFailures} connection-level failures
+         * in a row to a host (refused, connect timeout, reset or premature close, DNS, TLS), its
+         * remaining attempts fail at once with the last failure, without being sent or retried, for
+         * {@code coolOff}; then one probe is let through, which closes the circuit if it gets any
+         * response. Default: off.
+         *
+         * @throws IllegalArgumentException if {@code consecutiveFailures <= 0} or {@code coolOff} is not positive
+         */
+        public Builder circuitBreaker(int consecutiveFailures, Duration coolOff) {
+            this.breakerFailures = positive(consecutiveFailures, "circuitBreaker consecutiveFailures");
+            this.breakerCoolOff = positive(coolOff, "circuitBreaker coolOff");
+            return this;
+        }
+
+        /**
          * The scheduler for Fanout's own waits: retry backoff, rate-limit tokens, cool-downs and
          * batch deadlines (its clock is read for them too). For tests, a {@code VirtualTimeScheduler}.
          * Default: Reactor's {@code Schedulers.parallel()}, looked up at each use.
@@ -540,7 +569,8 @@ public final class FetchClient implements AutoCloseable {
                     responseTimeout, requestTimeout, maxBodySize, headers, acceptStatus,
                     objectMapper != null ? objectMapper : new ObjectMapper(), compression, followRedirects,
                     maxIdleTime, maxLifeTime, evictionInterval, loopResources, retryPolicy, retryBudgetRatio,
-                    retryBudgetMinPerSecond, rateLimit, rateLimitPerHost, burst, batchDeadline, timer));
+                    retryBudgetMinPerSecond, rateLimit, rateLimitPerHost, burst, batchDeadline, timer, adaptiveRate,
+                    breakerFailures, breakerCoolOff));
         }
 
         private static int positive(int n, String name) {

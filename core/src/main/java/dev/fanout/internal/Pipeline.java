@@ -19,7 +19,8 @@ import java.util.concurrent.CancellationException;
  * <pre>
  * validate  -> INVALID_REQUEST result, nothing sent
  * per attempt:
- *   rate      -> global + per-host token buckets, host cool-down (RateLimiter); holds no connection
+ *   breaker   -> an open per-host circuit fails the attempt at once (HostBreaker, off by default)
+ *   rate      -> global + per-host token buckets, host cool-down and adaptive rate (RateLimiter); holds no connection
  *   admit     -> a client-wide connection permit (ConnectionPermits)      \
  *   exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers these three
  *   collect   -> size-limited body (BodyBuffer)                           /
@@ -37,6 +38,7 @@ public final class Pipeline {
     private final NettyExchange exchange;
     private final RateLimiter rates;
     private final RetryStage retries;
+    private final HostBreaker breaker;
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
@@ -45,9 +47,12 @@ public final class Pipeline {
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
         this.rates = new RateLimiter(settings.rateLimit(), settings.rateLimitPerHost(), settings.rateLimitBurst(),
-                settings.retryPolicy().maxRetryAfter(), settings::timerScheduler);
+                settings.retryPolicy().maxRetryAfter(), settings::timerScheduler, settings.adaptiveRate());
         this.retries = new RetryStage(new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(),
                 () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler, () -> closed);
+        this.breaker = new HostBreaker(settings.breakerFailures(),
+                settings.breakerCoolOff() == null ? 0 : settings.breakerCoolOff().toNanos(),
+                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS));
     }
 
     /** One request to one result. Lazy: nothing happens until subscription. */
@@ -79,6 +84,10 @@ public final class Pipeline {
         String host = hostKey(validated);
         AttemptLog log = new AttemptLog();
         Mono<ExchangeResponse> attempt = Mono.defer(() -> {
+            Throwable open = breaker.check(host);
+            if (open != null) {
+                return Mono.error(new CircuitOpen(open)); // fails fast, nothing sent
+            }
             log.started();
             if (log.attempts() == 1) {
                 retries.firstAttempt();
@@ -86,7 +95,13 @@ public final class Pipeline {
             return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
                     .then(permits.withPermit(exchange.exchange(validated)).timeout(requestTimeout))
                     .flatMap(response -> checkStatus(response, policy, host, log));
-        }).doOnError(error -> log.failed(kindOf(error)));
+        }).doOnError(error -> {
+            Kind kind = kindOf(error);
+            log.failed(kind);
+            if (!(error instanceof CircuitOpen) && HostBreaker.connectionLevel(kind)) {
+                breaker.onFailure(host, error);
+            }
+        });
         return attempt
                 .retryWhen(retries.retry(validated, policy)) // a retry re-subscribes `attempt`: back through admission
                 .takeUntilOther(deadline.expiry())
@@ -101,6 +116,7 @@ public final class Pipeline {
     /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
     private Mono<ExchangeResponse> checkStatus(ExchangeResponse response, RetryPolicy policy, String host,
                                                AttemptLog log) {
+        breaker.onSuccess(host);
         rates.onResponse(host, response.status(), response.headers());
         if (settings.acceptStatus().test(response.status())) {
             return Mono.just(response);

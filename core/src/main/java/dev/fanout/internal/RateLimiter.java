@@ -13,44 +13,63 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Admission in time: the global and per-host request rates (token buckets with a burst), and the
- * host-wide cool-down a {@code 429}/{@code 503} with {@code Retry-After} asks for. Each attempt
- * reserves its send time here before it asks for a connection permit, so a wait for a token never
- * holds a connection.
+ * Admission in time: the global and per-host request rates (token buckets with a burst), the
+ * host-wide cool-down a {@code 429}/{@code 503} with {@code Retry-After} asks for, and the adaptive
+ * per-host rate. Each attempt reserves its send time here before it asks for a connection permit,
+ * so a wait for a token never holds a connection.
  *
  * <p>Written by hand because Reactor has no rate limiter. Each bucket is the generic cell rate
  * algorithm (GCRA, a token bucket kept as one "theoretical arrival time"): with rate r and burst
  * b, sends are at least 1/r apart once the burst is used, so no one-second window holds more than
- * r + b. The global and the host bucket are reserved together, under one lock, at the same
- * instant, so that neither can be satisfied at a time the other is not. A reservation whose
- * waiter is cancelled is not given back: it can only make the rate lower, never higher.
+ * r + b. All of a request's buckets are reserved together, under one lock, at the same instant,
+ * so that none can be satisfied at a time another is not. A reservation whose waiter is cancelled
+ * is not given back: it can only make the rate lower, never higher. A host with nothing to wait
+ * for (no per-host rate, not cooling down, no adaptive rate) takes no lock.
+ *
+ * <p>Adaptive rate (AIMD, when on): a 429 or 503 from a host puts that host under a rate of its
+ * own, half of the responses it gave in the last second (or half its current adaptive rate), at
+ * most once a second so that one burst of refusals counts once; each later success adds
+ * {@code 1/rate}, about one request per second per second at full pace, up to the configured
+ * per-host rate if any.
  */
 final class RateLimiter {
+
+    private static final long SECOND = 1_000_000_000L;
+    private static final double MIN_ADAPTIVE_RATE = 0.5;
+    private static final int PRUNE_AT = 10_000;
 
     private final Bucket global;
     private final double perHostRate;
     private final int burst;
     private final Duration maxCoolDown;
     private final Supplier<Scheduler> timer;
+    private final boolean adaptive;
     private final Map<String, Host> hosts = new ConcurrentHashMap<>();
+    private volatile int pruneAt = PRUNE_AT;
 
     /**
      * @param globalRate requests per second across all hosts, or 0 for no limit
      * @param perHostRate requests per second to one host, or 0 for no limit
      * @param maxCoolDown the longest host-wide pause honoured for a {@code Retry-After}
+     * @param adaptive whether 429 and 503 responses lower a host's rate and successes raise it again
      */
-    RateLimiter(double globalRate, double perHostRate, int burst, Duration maxCoolDown, Supplier<Scheduler> timer) {
+    RateLimiter(double globalRate, double perHostRate, int burst, Duration maxCoolDown, Supplier<Scheduler> timer,
+                boolean adaptive) {
         this.global = globalRate > 0 ? new Bucket(globalRate, burst) : null;
         this.perHostRate = perHostRate;
         this.burst = burst;
         this.maxCoolDown = maxCoolDown;
         this.timer = timer;
+        this.adaptive = adaptive;
     }
 
     /** Completes when an attempt to {@code host} may be sent; reserves that slot on subscription. */
     Mono<Void> acquire(String host) {
-        if (global == null && perHostRate <= 0 && hosts.isEmpty()) {
-            return Mono.empty();
+        if (global == null && perHostRate <= 0) {
+            Host h = hosts.get(host);
+            if (h == null || (h.adaptiveRate == 0 && h.coolDownUntil == Long.MIN_VALUE)) {
+                return Mono.empty();
+            }
         }
         return Mono.defer(() -> {
             long now = now();
@@ -61,22 +80,41 @@ final class RateLimiter {
 
     /**
      * Notes a response from {@code host}: a 429 or 503 with a {@code Retry-After} no longer than
-     * the cap pauses every later attempt to that host until then.
+     * the cap pauses every later attempt to that host until then; with adaptive rate on, a 429 or
+     * 503 lowers the host's rate and a success raises it.
      */
     void onResponse(String host, int status, HttpHeaders headers) {
-        if (status != 429 && status != 503) {
+        boolean refused = status == 429 || status == 503;
+        if (!adaptive && !refused) {
             return;
         }
         long now = now();
+        Host h = host(host);
+        synchronized (this) {
+            h.countResponse(now);
+            if (adaptive && refused) {
+                h.decrease(now);
+            } else if (adaptive && status < 400 && h.adaptiveRate > 0) {
+                h.increase(perHostRate);
+            }
+        }
+        if (!refused) {
+            return;
+        }
         Duration d = RetryAfter.parse(headers.get(HttpHeaderNames.RETRY_AFTER),
                 Instant.ofEpochMilli(TimeUnit.NANOSECONDS.toMillis(now)));
         if (d == null || d.isZero() || d.compareTo(maxCoolDown) > 0) {
             return;
         }
-        Host h = host(host);
         synchronized (this) {
             h.coolDownUntil = Math.max(h.coolDownUntil, now + d.toNanos());
         }
+    }
+
+    /** The adaptive rate of {@code host} in requests per second, or 0 while it has none. */
+    double adaptiveRate(String host) {
+        Host h = hosts.get(host);
+        return h == null ? 0 : h.adaptiveRate;
     }
 
     private synchronized long reserve(String hostKey, long now) {
@@ -89,6 +127,12 @@ final class RateLimiter {
             at = Math.max(at, h.coolDownUntil);
             if (h.bucket != null) {
                 at = Math.max(at, h.bucket.earliest());
+            }
+            if (h.adaptiveBucket != null) {
+                at = Math.max(at, h.adaptiveBucket.earliest());
+                h.adaptiveBucket.take(at);
+            }
+            if (h.bucket != null) {
                 h.bucket.take(at);
             }
         }
@@ -99,19 +143,79 @@ final class RateLimiter {
     }
 
     private Host host(String key) {
+        Host h = hosts.get(key);
+        if (h != null) {
+            return h;
+        }
+        if (hosts.size() >= pruneAt) {
+            prune();
+        }
         return hosts.computeIfAbsent(key, k -> new Host(perHostRate > 0 ? new Bucket(perHostRate, burst) : null));
+    }
+
+    /**
+     * Keeps the host map bounded over millions of hosts: forgets hosts with nothing to remember
+     * (no adaptive rate, no cool-down ahead, a full bucket). Amortised: the threshold doubles when
+     * little could be dropped.
+     */
+    private synchronized void prune() {
+        if (hosts.size() < pruneAt) {
+            return;
+        }
+        long now = now();
+        hosts.values().removeIf(h -> h.adaptiveRate == 0 && h.coolDownUntil < now
+                && (h.bucket == null || h.bucket.tat < now));
+        pruneAt = Math.max(PRUNE_AT, 2 * hosts.size());
     }
 
     private long now() {
         return timer.get().now(TimeUnit.NANOSECONDS);
     }
 
+    /** One host's buckets and state; written under the limiter's lock, two fields read without it. */
     private static final class Host {
         final Bucket bucket;
-        long coolDownUntil = Long.MIN_VALUE;
+        volatile long coolDownUntil = Long.MIN_VALUE;
+        volatile double adaptiveRate;
+        Bucket adaptiveBucket;
+        long lastDecrease = Long.MIN_VALUE;
+        long windowStart = Long.MIN_VALUE;
+        int thisWindow;
+        int lastWindow;
 
         Host(Bucket bucket) {
             this.bucket = bucket;
+        }
+
+        /** Responses per one-second window: the pace the first decrease halves. */
+        void countResponse(long now) {
+            if (windowStart == Long.MIN_VALUE || now - windowStart >= SECOND) {
+                lastWindow = windowStart != Long.MIN_VALUE && now - windowStart < 2 * SECOND ? thisWindow : 0;
+                windowStart = now;
+                thisWindow = 0;
+            }
+            thisWindow++;
+        }
+
+        void decrease(long now) {
+            if (lastDecrease != Long.MIN_VALUE && now - lastDecrease < SECOND) {
+                return; // one burst of refusals is one signal
+            }
+            lastDecrease = now;
+            double from = adaptiveRate > 0 ? adaptiveRate : Math.max(thisWindow, lastWindow);
+            setRate(Math.max(MIN_ADAPTIVE_RATE, from / 2));
+        }
+
+        void increase(double ceiling) {
+            double next = adaptiveRate + 1.0 / adaptiveRate;
+            setRate(ceiling > 0 ? Math.min(ceiling, next) : next);
+        }
+
+        private void setRate(double rate) {
+            long tat = adaptiveBucket == null ? Long.MIN_VALUE : adaptiveBucket.tat;
+            adaptiveBucket = new Bucket(rate, 1);
+            adaptiveBucket.tat = tat;
+            adaptiveRate = rate;
         }
     }
 

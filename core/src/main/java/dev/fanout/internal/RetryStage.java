@@ -51,7 +51,7 @@ final class RetryStage {
 
     /** The wait before retry number {@code retry} (1 = the first), or null for no retry. */
     Duration delayBeforeRetry(ValidatedRequest request, RetryPolicy policy, Throwable error, int retry) {
-        if (retry >= policy.maxAttempts() || closed.getAsBoolean()) {
+        if (retry >= policy.maxAttempts() || closed.getAsBoolean() || error instanceof CircuitOpen) {
             return null;
         }
         Kind kind = Pipeline.kindOf(error);

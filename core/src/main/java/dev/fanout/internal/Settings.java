@@ -17,6 +17,7 @@ import java.util.function.IntPredicate;
  * @param rateLimit requests per second over all hosts, 0 for none
  * @param rateLimitPerHost requests per second to one host, 0 for none
  * @param batchDeadline the default deadline of a batch call, or null for none
+ * @param breakerFailures consecutive connection-level failures that open a host's circuit, 0 for no breaker
  * @param timer the scheduler for backoff, rate-limit and deadline waits, or null for Reactor's parallel scheduler
  */
 public record Settings(
@@ -43,7 +44,10 @@ public record Settings(
         double rateLimitPerHost,
         int rateLimitBurst,
         Duration batchDeadline,
-        Scheduler timer) {
+        Scheduler timer,
+        boolean adaptiveRate,
+        int breakerFailures,
+        Duration breakerCoolOff) {
 
     /** The scheduler for Fanout's own waits (backoff, rate limits, deadlines): the configured one, else Reactor's parallel. */
     public Scheduler timerScheduler() {

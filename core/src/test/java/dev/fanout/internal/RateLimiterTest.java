@@ -31,21 +31,21 @@ class RateLimiterTest {
 
     @Test
     void burstOneSpacesRequestsEvenly() {
-        RateLimiter limiter = new RateLimiter(10, 0, 1, Duration.ofSeconds(30), () -> vts);
+        RateLimiter limiter = new RateLimiter(10, 0, 1, Duration.ofSeconds(30), () -> vts, false);
         assertThat(grantTimes(limiter, "a", 5)).containsExactly(0L, 100L, 200L, 300L, 400L);
     }
 
     @Test
     void aBurstLetsThatManyThroughAtOnceThenSpaces() {
-        RateLimiter limiter = new RateLimiter(10, 0, 3, Duration.ofSeconds(30), () -> vts);
+        RateLimiter limiter = new RateLimiter(10, 0, 3, Duration.ofSeconds(30), () -> vts, false);
         assertThat(grantTimes(limiter, "a", 5)).containsExactly(0L, 0L, 0L, 100L, 200L);
     }
 
     @Test
     void perHostBucketsAreIndependentButTheGlobalOneIsShared() {
-        RateLimiter perHost = new RateLimiter(0, 2, 1, Duration.ofSeconds(30), () -> vts);
+        RateLimiter perHost = new RateLimiter(0, 2, 1, Duration.ofSeconds(30), () -> vts, false);
         List<Long> a = grantTimes(perHost, "a", 3);
-        RateLimiter perHost2 = new RateLimiter(0, 2, 1, Duration.ofSeconds(30), () -> vts);
+        RateLimiter perHost2 = new RateLimiter(0, 2, 1, Duration.ofSeconds(30), () -> vts, false);
         long t0 = vts.now(TimeUnit.MILLISECONDS);
         List<Long> times = new ArrayList<>();
         for (String host : new String[] {"a", "b", "a", "b"}) {
@@ -55,7 +55,7 @@ class RateLimiterTest {
         assertThat(a).containsExactly(0L, 500L, 1000L);
         assertThat(times).containsExactly(0L, 0L, 500L, 500L);
 
-        RateLimiter both = new RateLimiter(4, 2, 1, Duration.ofSeconds(30), () -> vts);
+        RateLimiter both = new RateLimiter(4, 2, 1, Duration.ofSeconds(30), () -> vts, false);
         long t1 = vts.now(TimeUnit.MILLISECONDS);
         List<Long> combined = new ArrayList<>();
         for (String host : new String[] {"a", "b", "a", "b"}) {
@@ -67,7 +67,7 @@ class RateLimiterTest {
 
     @Test
     void aRetryAfterCoolsTheWholeHostDownAndOnlyThatHost() {
-        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts);
+        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, false);
         limiter.onResponse("a", 429, new DefaultHttpHeaders().set("Retry-After", "5"));
         StepVerifier.withVirtualTime(() -> Flux.merge(
                                 limiter.acquire("a").thenReturn("a"),
@@ -84,7 +84,7 @@ class RateLimiterTest {
 
     @Test
     void aCoolDownLongerThanTheCapOrWithoutRetryAfterIsIgnored() {
-        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts);
+        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, false);
         limiter.onResponse("a", 503, new DefaultHttpHeaders().set("Retry-After", "3600"));
         limiter.onResponse("a", 503, new DefaultHttpHeaders());
         limiter.onResponse("a", 500, new DefaultHttpHeaders().set("Retry-After", "5"));
@@ -97,7 +97,7 @@ class RateLimiterTest {
 
     @Test
     void noLimitsMeansNoWait() {
-        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts);
+        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, false);
         assertThat(limiter.acquire("a")).isSameAs(Mono.empty());
     }
 }

@@ -73,7 +73,10 @@ public final class FaultServer implements AutoCloseable {
         RETRY_AFTER_DATE,
         /** {@code /trickle/{gapMs}/{n}}: chunked, one byte every gapMs, n in all. */
         TRICKLE,
-        /** {@code /limited/{perSecond}/{tag}}: 200 while the path gets at most perSecond hits in the last second, else 429. */
+        /**
+         * {@code /limited/{perSecond}/{retryAfterSeconds}/{tag}}: 200 while the server has accepted fewer than
+         * perSecond of these in the last second, else 429 (with Retry-After unless it is 0).
+         */
         LIMITED;
 
         String segment() {
@@ -93,6 +96,7 @@ public final class FaultServer implements AutoCloseable {
     private final Map<String, ConcurrentLinkedQueue<Long>> recent = new ConcurrentHashMap<>();
     private final ConcurrentLinkedQueue<Long> arrivals = new ConcurrentLinkedQueue<>();
     private final AtomicInteger total = new AtomicInteger();
+    private final AtomicInteger refused = new AtomicInteger();
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final AtomicInteger connections = new AtomicInteger();
@@ -181,6 +185,11 @@ public final class FaultServer implements AutoCloseable {
         return maxInFlight.get();
     }
 
+    /** 429s written by {@link Fault#LIMITED}. */
+    public int refused() {
+        return refused.get();
+    }
+
     /** TCP connections accepted so far. */
     public int connections() {
         return connections.get();
@@ -202,6 +211,7 @@ public final class FaultServer implements AutoCloseable {
         arrivals.clear();
         served.clear();
         total.set(0);
+        refused.set(0);
         maxInFlight.set(inFlight.get());
     }
 
@@ -259,15 +269,20 @@ public final class FaultServer implements AutoCloseable {
                 }
                 case LIMITED -> {
                     int perSecond = Integer.parseInt(parts[2]);
+                    int retryAfter = Integer.parseInt(parts[3]);
                     long now = System.nanoTime();
-                    ConcurrentLinkedQueue<Long> window = recent.computeIfAbsent(path, p -> new ConcurrentLinkedQueue<>());
+                    // one window for every path under /limited/{perSecond}: the server's limit, not a path's
+                    ConcurrentLinkedQueue<Long> window = recent.computeIfAbsent("limited/" + perSecond,
+                            p -> new ConcurrentLinkedQueue<>());
                     synchronized (window) {
                         window.removeIf(t -> now - t >= 1_000_000_000L);
                         if (window.size() < perSecond) {
                             window.add(now);
                             respond(ctx, path, 200, "", path);
                         } else {
-                            respond(ctx, path, 429, "Retry-After: 1\r\n", "slow down");
+                            refused.incrementAndGet();
+                            respond(ctx, path, 429, retryAfter > 0 ? "Retry-After: " + retryAfter + "\r\n" : "",
+                                    "slow down");
                         }
                     }
                 }

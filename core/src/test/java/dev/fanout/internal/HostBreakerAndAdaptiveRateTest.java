@@ -1,0 +1,98 @@
+package dev.fanout.internal;
+
+import io.netty.handler.codec.http.DefaultHttpHeaders;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
+import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
+
+import java.net.ConnectException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** AIMD arithmetic and the breaker's states, on a virtual clock. */
+class HostBreakerAndAdaptiveRateTest {
+
+    final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
+
+    @Test
+    void aRefusalHalvesTheLastSecondsPaceOnceASecondAndSuccessesAddOneOverRate() {
+        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, true);
+        for (int i = 0; i < 20; i++) {
+            limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
+        }
+        assertThat(limiter.adaptiveRate("a")).isZero(); // no refusal yet: not limited
+        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE);
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(10.5); // 21 responses this second, halved
+        limiter.onResponse("a", 503, EmptyHttpHeaders.INSTANCE);
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(10.5); // same burst: counted once
+
+        List<Long> grants = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            limiter.acquire("a").doOnSuccess(v -> grants.add(vts.now(TimeUnit.MILLISECONDS))).subscribe();
+        }
+        vts.advanceTimeBy(Duration.ofSeconds(1));
+        assertThat(grants).containsExactly(0L, 95L, 190L); // 1/10.5 s apart
+        assertThat(limiter.acquire("b").block(Duration.ofSeconds(1))).isNull(); // other hosts untouched
+
+        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE);
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.25);
+        limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.25 + 1 / 5.25);
+    }
+
+    @Test
+    void adaptiveRateOffLeavesTheHostAlone() {
+        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, false);
+        limiter.onResponse("a", 429, new DefaultHttpHeaders());
+        assertThat(limiter.adaptiveRate("a")).isZero();
+    }
+
+    @Test
+    void theIncreaseStopsAtTheConfiguredPerHostRate() {
+        RateLimiter limiter = new RateLimiter(0, 4, 1, Duration.ofSeconds(30), () -> vts, true);
+        for (int i = 0; i < 10; i++) {
+            limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
+        }
+        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE);
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.5);
+        limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(4.0);
+    }
+
+    @Test
+    void theBreakerOpensAfterNFailuresLetsOneProbeThroughAndClosesOnSuccess() {
+        HostBreaker breaker = new HostBreaker(3, Duration.ofSeconds(10).toNanos(), () -> vts.now(TimeUnit.NANOSECONDS));
+        ConnectException refused = new ConnectException("refused");
+        breaker.onFailure("a", refused);
+        breaker.onFailure("a", refused);
+        assertThat(breaker.check("a")).isNull();
+        breaker.onFailure("a", refused);
+        assertThat(breaker.check("a")).isSameAs(refused);
+        assertThat(breaker.check("b")).isNull();
+
+        vts.advanceTimeBy(Duration.ofSeconds(10));
+        assertThat(breaker.check("a")).as("the probe").isNull();
+        assertThat(breaker.check("a")).as("only one probe").isSameAs(refused);
+        breaker.onFailure("a", refused);
+        assertThat(breaker.check("a")).as("a failed probe opens it again").isSameAs(refused);
+
+        vts.advanceTimeBy(Duration.ofSeconds(10));
+        assertThat(breaker.check("a")).isNull();
+        breaker.onSuccess("a");
+        assertThat(breaker.check("a")).isNull();
+        assertThat(breaker.check("a")).isNull();
+    }
+
+    @Test
+    void aSuccessResetsTheCountOfConsecutiveFailures() {
+        HostBreaker breaker = new HostBreaker(2, 1, () -> vts.now(TimeUnit.NANOSECONDS));
+        breaker.onFailure("a", new ConnectException());
+        breaker.onSuccess("a");
+        breaker.onFailure("a", new ConnectException());
+        assertThat(breaker.check("a")).isNull();
+    }
+}
