@@ -92,9 +92,11 @@ public final class Pipeline {
             if (log.attempts() == 1) {
                 retries.firstAttempt();
             }
+            long[] sentAt = new long[1];
             return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
+                    .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
                     .then(permits.withPermit(exchange.exchange(validated)).timeout(requestTimeout))
-                    .flatMap(response -> checkStatus(response, policy, host, log));
+                    .flatMap(response -> checkStatus(response, policy, host, log, sentAt[0]));
         }).doOnError(error -> {
             Kind kind = kindOf(error);
             log.failed(kind);
@@ -115,9 +117,9 @@ public final class Pipeline {
 
     /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
     private Mono<ExchangeResponse> checkStatus(ExchangeResponse response, RetryPolicy policy, String host,
-                                               AttemptLog log) {
+                                               AttemptLog log, long sentAt) {
         breaker.onSuccess(host);
-        rates.onResponse(host, response.status(), response.headers());
+        rates.onResponse(host, response.status(), response.headers(), sentAt);
         if (settings.acceptStatus().test(response.status())) {
             return Mono.just(response);
         }

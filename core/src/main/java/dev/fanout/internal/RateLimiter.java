@@ -27,15 +27,15 @@ import java.util.function.Supplier;
  * for (no per-host rate, not cooling down, no adaptive rate) takes no lock.
  *
  * <p>Adaptive rate (AIMD, when on): a 429 or 503 from a host puts that host under a rate of its
- * own, half of the responses it gave in the last second (or half its current adaptive rate), at
- * most once a second so that one burst of refusals counts once; each later success adds
- * {@code 1/rate}, about one request per second per second at full pace, up to the configured
- * per-host rate if any.
+ * own, half of what was sent to it in the last second (or half its current adaptive rate, but not
+ * below one per second); only a refusal of a request sent after the last decrease lowers it again,
+ * so that one burst of refusals counts once. Each later success adds {@code 1/rate}, about one
+ * request per second per second at full pace, up to the configured per-host rate if any.
  */
 final class RateLimiter {
 
     private static final long SECOND = 1_000_000_000L;
-    private static final double MIN_ADAPTIVE_RATE = 0.5;
+    private static final double MIN_ADAPTIVE_RATE = 1.0;
     private static final int PRUNE_AT = 10_000;
 
     private final Bucket global;
@@ -66,8 +66,11 @@ final class RateLimiter {
     /** Completes when an attempt to {@code host} may be sent; reserves that slot on subscription. */
     Mono<Void> acquire(String host) {
         if (global == null && perHostRate <= 0) {
-            Host h = hosts.get(host);
+            Host h = adaptive ? host(host) : hosts.get(host);
             if (h == null || (h.adaptiveRate == 0 && h.coolDownUntil == Long.MIN_VALUE)) {
+                if (h != null) {
+                    h.countSend(now());
+                }
                 return Mono.empty();
             }
         }
@@ -82,8 +85,10 @@ final class RateLimiter {
      * Notes a response from {@code host}: a 429 or 503 with a {@code Retry-After} no longer than
      * the cap pauses every later attempt to that host until then; with adaptive rate on, a 429 or
      * 503 lowers the host's rate and a success raises it.
+     *
+     * @param sentAt when the attempt was let through, on this limiter's clock ({@link #now()})
      */
-    void onResponse(String host, int status, HttpHeaders headers) {
+    void onResponse(String host, int status, HttpHeaders headers, long sentAt) {
         boolean refused = status == 429 || status == 503;
         if (!adaptive && !refused) {
             return;
@@ -91,9 +96,8 @@ final class RateLimiter {
         long now = now();
         Host h = host(host);
         synchronized (this) {
-            h.countResponse(now);
             if (adaptive && refused) {
-                h.decrease(now);
+                h.decrease(now, sentAt);
             } else if (adaptive && status < 400 && h.adaptiveRate > 0) {
                 h.increase(perHostRate);
             }
@@ -132,6 +136,7 @@ final class RateLimiter {
                 at = Math.max(at, h.adaptiveBucket.earliest());
                 h.adaptiveBucket.take(at);
             }
+            h.countSend(at);
             if (h.bucket != null) {
                 h.bucket.take(at);
             }
@@ -168,7 +173,8 @@ final class RateLimiter {
         pruneAt = Math.max(PRUNE_AT, 2 * hosts.size());
     }
 
-    private long now() {
+    /** The limiter's clock, in nanoseconds: the timer scheduler's. */
+    long now() {
         return timer.get().now(TimeUnit.NANOSECONDS);
     }
 
@@ -187,22 +193,34 @@ final class RateLimiter {
             this.bucket = bucket;
         }
 
-        /** Responses per one-second window: the pace the first decrease halves. */
-        void countResponse(long now) {
-            if (windowStart == Long.MIN_VALUE || now - windowStart >= SECOND) {
-                lastWindow = windowStart != Long.MIN_VALUE && now - windowStart < 2 * SECOND ? thisWindow : 0;
-                windowStart = now;
+        /** Sends per one-second window: the pace the first decrease halves. */
+        synchronized void countSend(long at) {
+            if (windowStart == Long.MIN_VALUE || at - windowStart >= SECOND) {
+                lastWindow = windowStart != Long.MIN_VALUE && at - windowStart < 2 * SECOND ? thisWindow : 0;
+                windowStart = at;
                 thisWindow = 0;
             }
             thisWindow++;
         }
 
-        void decrease(long now) {
-            if (lastDecrease != Long.MIN_VALUE && now - lastDecrease < SECOND) {
-                return; // one burst of refusals is one signal
+        /**
+         * A refusal of a request sent at {@code sentAt}. Only a request sent after the last decrease
+         * says the lowered rate is still too high (as TCP reacts once per window); refusals of
+         * requests already in flight at the decrease are old news.
+         */
+        void decrease(long now, long sentAt) {
+            if (lastDecrease != Long.MIN_VALUE && sentAt <= lastDecrease) {
+                return;
             }
             lastDecrease = now;
-            double from = adaptiveRate > 0 ? adaptiveRate : Math.max(thisWindow, lastWindow);
+            double from;
+            if (adaptiveRate > 0) {
+                from = adaptiveRate;
+            } else {
+                synchronized (this) {
+                    from = Math.max(thisWindow, lastWindow);
+                }
+            }
             setRate(Math.max(MIN_ADAPTIVE_RATE, from / 2));
         }
 

@@ -19,47 +19,50 @@ class HostBreakerAndAdaptiveRateTest {
     final VirtualTimeScheduler vts = VirtualTimeScheduler.create();
 
     @Test
-    void aRefusalHalvesTheLastSecondsPaceOnceASecondAndSuccessesAddOneOverRate() {
+    void aRefusalHalvesTheLastSecondsSendsAndOnlyLaterRequestsLowerItAgain() {
         RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, true);
+        vts.advanceTimeBy(Duration.ofSeconds(1)); // a clock that is not at 0
+        long t0 = limiter.now();
         for (int i = 0; i < 20; i++) {
-            limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
+            limiter.acquire("a").block(Duration.ofSeconds(1)); // 20 sent at once
         }
+        limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE, t0);
         assertThat(limiter.adaptiveRate("a")).isZero(); // no refusal yet: not limited
-        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE);
-        assertThat(limiter.adaptiveRate("a")).isEqualTo(10.5); // 21 responses this second, halved
-        limiter.onResponse("a", 503, EmptyHttpHeaders.INSTANCE);
-        assertThat(limiter.adaptiveRate("a")).isEqualTo(10.5); // same burst: counted once
+        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE, t0);
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(10.0); // 20 sent this second, halved
+        limiter.onResponse("a", 503, EmptyHttpHeaders.INSTANCE, t0);
+        assertThat(limiter.adaptiveRate("a")).as("sent before the decrease: old news").isEqualTo(10.0);
 
         List<Long> grants = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
-            limiter.acquire("a").doOnSuccess(v -> grants.add(vts.now(TimeUnit.MILLISECONDS))).subscribe();
+            limiter.acquire("a").doOnSuccess(v -> grants.add(vts.now(TimeUnit.MILLISECONDS) - 1000)).subscribe();
         }
         vts.advanceTimeBy(Duration.ofSeconds(1));
-        assertThat(grants).containsExactly(0L, 95L, 190L); // 1/10.5 s apart
+        assertThat(grants).containsExactly(0L, 100L, 200L); // 1/10 s apart
         assertThat(limiter.acquire("b").block(Duration.ofSeconds(1))).isNull(); // other hosts untouched
 
-        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE);
-        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.25);
-        limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
-        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.25 + 1 / 5.25);
+        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE, limiter.now());
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.0);
+        limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE, limiter.now());
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.2);
     }
 
     @Test
     void adaptiveRateOffLeavesTheHostAlone() {
         RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, false);
-        limiter.onResponse("a", 429, new DefaultHttpHeaders());
+        limiter.onResponse("a", 429, new DefaultHttpHeaders(), 0);
         assertThat(limiter.adaptiveRate("a")).isZero();
     }
 
     @Test
-    void theIncreaseStopsAtTheConfiguredPerHostRate() {
+    void theIncreaseStopsAtTheConfiguredPerHostRateAndTheDecreaseAtOnePerSecond() {
         RateLimiter limiter = new RateLimiter(0, 4, 1, Duration.ofSeconds(30), () -> vts, true);
-        for (int i = 0; i < 10; i++) {
-            limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
+        limiter.acquire("a").block(Duration.ofSeconds(1));
+        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE, limiter.now());
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(1.0); // half of 1 sent, but not below 1/s
+        for (int i = 0; i < 20; i++) {
+            limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE, limiter.now());
         }
-        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE);
-        assertThat(limiter.adaptiveRate("a")).isEqualTo(5.5);
-        limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE);
         assertThat(limiter.adaptiveRate("a")).isEqualTo(4.0);
     }
 

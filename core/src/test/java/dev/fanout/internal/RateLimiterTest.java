@@ -68,7 +68,7 @@ class RateLimiterTest {
     @Test
     void aRetryAfterCoolsTheWholeHostDownAndOnlyThatHost() {
         RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, false);
-        limiter.onResponse("a", 429, new DefaultHttpHeaders().set("Retry-After", "5"));
+        limiter.onResponse("a", 429, new DefaultHttpHeaders().set("Retry-After", "5"), 0);
         StepVerifier.withVirtualTime(() -> Flux.merge(
                                 limiter.acquire("a").thenReturn("a"),
                                 limiter.acquire("b").thenReturn("b")),
@@ -85,9 +85,9 @@ class RateLimiterTest {
     @Test
     void aCoolDownLongerThanTheCapOrWithoutRetryAfterIsIgnored() {
         RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, false);
-        limiter.onResponse("a", 503, new DefaultHttpHeaders().set("Retry-After", "3600"));
-        limiter.onResponse("a", 503, new DefaultHttpHeaders());
-        limiter.onResponse("a", 500, new DefaultHttpHeaders().set("Retry-After", "5"));
+        limiter.onResponse("a", 503, new DefaultHttpHeaders().set("Retry-After", "3600"), 0);
+        limiter.onResponse("a", 503, new DefaultHttpHeaders(), 0);
+        limiter.onResponse("a", 500, new DefaultHttpHeaders().set("Retry-After", "5"), 0);
         StepVerifier.withVirtualTime(() -> limiter.acquire("a").thenReturn(1), () -> vts, Long.MAX_VALUE)
                 .expectSubscription()
                 .expectNext(1)

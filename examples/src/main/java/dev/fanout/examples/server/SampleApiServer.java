@@ -25,6 +25,10 @@ import java.util.Map;
  *   <li>{@code GET /v1/sample-data/products/{id}} – one product</li>
  *   <li>{@code GET /delay/{ms}} – {@code {"delayed_ms": ms}} after ms milliseconds</li>
  *   <li>{@code GET /status/{code}} – that status</li>
+ *   <li>{@code GET /flaky/{k}/{id}} – 503 for the first k requests to that path, then {@code {"id": id}}</li>
+ *   <li>{@code GET /flaky-retry-after/{seconds}/{id}} – 429 with {@code Retry-After: seconds} the first time, then {@code {"id": id}}</li>
+ *   <li>{@code GET /rate-limited/{id}} – like a public demo API: one request per second over all of these paths;
+ *       beyond that 429 with {@code Retry-After: 1}</li>
  * </ul>
  *
  * <pre>{@code
@@ -47,6 +51,8 @@ public final class SampleApiServer implements AutoCloseable {
 
     private final DisposableServer server;
     private final Duration latency;
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> hits = new java.util.concurrent.ConcurrentHashMap<>();
+    private long lastRateLimitedAccept = Long.MIN_VALUE;
 
     private SampleApiServer(int port, Duration latency) {
         this.latency = latency;
@@ -107,7 +113,41 @@ public final class SampleApiServer implements AutoCloseable {
             int code = Integer.parseInt(parts[2]);
             return res.status(HttpResponseStatus.valueOf(code)).sendString(Mono.just("status " + code)).then();
         }
+        if (parts.length == 4 && (parts[1].equals("flaky") || parts[1].equals("flaky-retry-after"))) {
+            return flaky(res, path, parts[1].equals("flaky"), Integer.parseInt(parts[2]), parts[3]);
+        }
+        if (parts.length == 3 && parts[1].equals("rate-limited")) {
+            return rateLimited(res, parts[2]);
+        }
         return notFound(res, path);
+    }
+
+    private Mono<Void> flaky(HttpServerResponse res, String path, boolean plain, int n, String id) {
+        int hit = hits.computeIfAbsent(path, p -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        if (plain && hit <= n) {
+            return res.status(HttpResponseStatus.SERVICE_UNAVAILABLE).sendString(Mono.just("try again")).then();
+        }
+        if (!plain && hit == 1) {
+            return res.status(HttpResponseStatus.TOO_MANY_REQUESTS).header(HttpHeaderNames.RETRY_AFTER, String.valueOf(n))
+                    .sendString(Mono.just("slow down")).then();
+        }
+        return json(res, ("{\"id\":\"" + id + "\",\"attempt\":" + hit + "}").getBytes());
+    }
+
+    private Mono<Void> rateLimited(HttpServerResponse res, String id) {
+        long now = System.nanoTime();
+        boolean accept;
+        synchronized (this) {
+            accept = lastRateLimitedAccept == Long.MIN_VALUE || now - lastRateLimitedAccept >= 1_000_000_000L;
+            if (accept) {
+                lastRateLimitedAccept = now;
+            }
+        }
+        if (!accept) {
+            return res.status(HttpResponseStatus.TOO_MANY_REQUESTS).header(HttpHeaderNames.RETRY_AFTER, "1")
+                    .sendString(Mono.just("one request per second, please")).then();
+        }
+        return json(res, ("{\"id\":\"" + id + "\"}").getBytes());
     }
 
     private Mono<Void> item(HttpServerResponse res, String collection, String id) {
