@@ -9,6 +9,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import reactor.test.scheduler.VirtualTimeScheduler;
 
 import java.time.Duration;
 import java.util.Collections;
@@ -227,6 +228,61 @@ class FaultSuiteTest {
                 .block(Duration.ofSeconds(20));
         assertThat(r.attempts()).isEqualTo(1);
         assertThat(server.hits("/status/503")).isEqualTo(1);
+    }
+
+    /**
+     * Waits (real time, bounded) until the server has seen {@code n} requests on {@code path} and
+     * the client has finished that attempt: its permit is released after the failure reached
+     * retryWhen, so the backoff is scheduled by then and advancing the virtual clock is not a race.
+     */
+    private static void awaitAttempt(FetchClient client, String path, int n) throws InterruptedException {
+        long until = System.nanoTime() + 5_000_000_000L;
+        while ((server.hits(path) < n || client.poolStats().permitsInUse() > 0) && System.nanoTime() < until) {
+            Thread.sleep(5);
+        }
+        assertThat(server.hits(path)).isEqualTo(n);
+        assertThat(client.poolStats().permitsInUse()).isZero();
+    }
+
+    @Test
+    void backoffAndRetryAfterRunOnTheTimerInVirtualTimeAgainstRealSockets() throws Exception {
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        // adaptive rate off: after the 503s it would pace this host at 1/s, a wait of its own on the same clock
+        FetchClient timed = FetchClient.builder().timer(clock).adaptiveRate(false)
+                .retry(RetryPolicy.backoff(3, Duration.ofSeconds(1)).jitter(0)).build();
+        try {
+            // 503 twice, then 200: attempts at 0, 1 s, 1 s + 2 s on the virtual clock
+            var result = timed.fetch(server.url(Fault.STATUS_THEN_OK, 503, 2, "vt")).toFuture();
+            String path = "/status-then-ok/503/2/vt";
+            awaitAttempt(timed, path, 1);
+            clock.advanceTimeBy(Duration.ofMillis(999));
+            Thread.sleep(200);
+            assertThat(server.hits(path)).as("no retry before the 1 s backoff").isEqualTo(1);
+            clock.advanceTimeBy(Duration.ofMillis(1));
+            awaitAttempt(timed, path, 2);
+            clock.advanceTimeBy(Duration.ofMillis(1999));
+            Thread.sleep(200);
+            assertThat(server.hits(path)).as("no retry before the 2 s backoff").isEqualTo(2);
+            clock.advanceTimeBy(Duration.ofMillis(1));
+            FetchResult r = result.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(r.isSuccess()).isTrue();
+            assertThat(r.attempts()).isEqualTo(3);
+
+            // 429 with Retry-After: 5 replaces the 1 s backoff
+            var limited = timed.fetch(server.url(Fault.RETRY_AFTER_SECONDS, 429, 5, 1, "vt")).toFuture();
+            String limitedPath = "/retry-after-seconds/429/5/1/vt";
+            awaitAttempt(timed, limitedPath, 1);
+            clock.advanceTimeBy(Duration.ofMillis(4999));
+            Thread.sleep(200);
+            assertThat(server.hits(limitedPath)).as("Retry-After, not the backoff").isEqualTo(1);
+            clock.advanceTimeBy(Duration.ofMillis(1));
+            FetchResult after = limited.get(5, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(after.isSuccess()).isTrue();
+            assertThat(after.attempts()).isEqualTo(2);
+            assertPoolQuiet(timed);
+        } finally {
+            timed.close();
+        }
     }
 
     @Test
