@@ -520,9 +520,11 @@ public final class FetchClient implements AutoCloseable {
 
         /**
          * Whether a host's rate adapts to what it tolerates (additive increase, multiplicative
-         * decrease): a 429 or 503 halves the rate of requests to that host (at most once a
-         * second), and each later success raises it by {@code 1/rate}, up to
-         * {@link #rateLimitPerHost(double)} if set. Hosts that never refuse are not limited. Default on.
+         * decrease): a 429, or a 503 with {@code Retry-After}, puts the host under half the rate it
+         * was sent in the last second, halved again only by refusals of requests sent after that
+         * (never below 1/s); each later success raises it by {@code 1/rate}, up to
+         * {@link #rateLimitPerHost(double)} if set. Hosts that never refuse are not limited; a bare
+         * 503 (an outage as often as overload) does not count. Default on.
          */
         public Builder adaptiveRate(boolean enabled) {
             this.adaptiveRate = enabled;

@@ -70,6 +70,14 @@ public final class NettyExchange {
 
     /** Sends {@code request} and collects the response; errors are raw, for the classifier. */
     public Mono<ExchangeResponse> exchange(ValidatedRequest request) {
+        return exchange(request, null);
+    }
+
+    /**
+     * Like {@link #exchange(ValidatedRequest)}, but the request is written only once
+     * {@code beforeWrite} completes, with its connection already held (null: at once).
+     */
+    public Mono<ExchangeResponse> exchange(ValidatedRequest request, Mono<Void> beforeWrite) {
         Duration connectTimeout = request.request().connectTimeout();
         HttpClient c = connectTimeout == null ? client
                 : byConnectTimeout.computeIfAbsent(connectTimeout,
@@ -77,7 +85,8 @@ public final class NettyExchange {
         boolean head = request.method().equals(HttpMethod.HEAD);
         return c.request(request.method())
                 .uri(request.uri())
-                .send((req, out) -> send(request, req, out))
+                .send((req, out) -> beforeWrite == null ? send(request, req, out)
+                        : beforeWrite.then(Mono.defer(() -> Mono.from(send(request, req, out)))))
                 .response((res, body) -> collect(res, body, head))
                 .next();
     }

@@ -22,6 +22,7 @@ import java.util.concurrent.CancellationException;
  *   breaker   -> an open per-host circuit fails the attempt at once (HostBreaker, off by default)
  *   rate      -> global + per-host token buckets, host cool-down and adaptive rate (RateLimiter); holds no connection
  *   admit     -> a client-wide connection permit (ConnectionPermits)      \
+ *   (write)   -> with a connection held, the rates again at write time    |
  *   exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers these three
  *   collect   -> size-limited body (BodyBuffer)                           /
  *   status    -> a status the retry policy retries becomes an error (StatusFailure)
@@ -95,7 +96,7 @@ public final class Pipeline {
             long[] sentAt = new long[1];
             return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
                     .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
-                    .then(permits.withPermit(exchange.exchange(validated)).timeout(requestTimeout))
+                    .then(permits.withPermit(exchange.exchange(validated, rates.beforeWrite(host))).timeout(requestTimeout))
                     .flatMap(response -> checkStatus(response, policy, host, log, sentAt[0]));
         }).doOnError(error -> {
             Kind kind = kindOf(error);

@@ -26,7 +26,7 @@ import java.util.function.Supplier;
  * is not given back: it can only make the rate lower, never higher. A host with nothing to wait
  * for (no per-host rate, not cooling down, no adaptive rate) takes no lock.
  *
- * <p>Adaptive rate (AIMD, when on): a 429 or 503 from a host puts that host under a rate of its
+ * <p>Adaptive rate (AIMD, when on): a 429, or a 503 with {@code Retry-After}, from a host puts that host under a rate of its
  * own, half of what was sent to it in the last second (or half its current adaptive rate, but not
  * below one per second); only a refusal of a request sent after the last decrease lowers it again,
  * so that one burst of refusals counts once. Each later success adds {@code 1/rate}, about one
@@ -39,6 +39,7 @@ final class RateLimiter {
     private static final int PRUNE_AT = 10_000;
 
     private final Bucket global;
+    private final Bucket globalWrite;
     private final double perHostRate;
     private final int burst;
     private final Duration maxCoolDown;
@@ -61,6 +62,7 @@ final class RateLimiter {
         this.maxCoolDown = maxCoolDown;
         this.timer = timer;
         this.adaptive = adaptive;
+        this.globalWrite = globalRate > 0 ? new Bucket(globalRate, burst) : null;
     }
 
     /** Completes when an attempt to {@code host} may be sent; reserves that slot on subscription. */
@@ -82,6 +84,49 @@ final class RateLimiter {
     }
 
     /**
+     * Completes when the request, now holding a connection, may be written. The reservation in
+     * {@link #acquire} spaces requests as they leave for the pool, but opening a connection takes
+     * a varying time (a cold start, a TLS handshake), which can bunch writes that left evenly
+     * spaced; this second bucket per fixed rate, taken at write time, spaces the writes themselves
+     * so the server sees no more than the rate plus the burst. Unlike {@link #acquire} it reserves
+     * nothing ahead: a write takes the bucket only when it conforms at that instant. It rarely
+     * waits, and never long: only requests that left on time and were delayed on the way meet it.
+     */
+    Mono<Void> beforeWrite(String host) {
+        if (globalWrite == null && perHostRate <= 0) {
+            return Mono.empty();
+        }
+        return Mono.defer(() -> {
+            long wait = tryWrite(host, now());
+            // not yet: wait, then ask again, so that timers a starved thread fires together still write apart
+            return wait <= 0 ? Mono.<Void>empty()
+                    : Mono.delay(Duration.ofNanos(wait), timer.get()).then(beforeWrite(host));
+        });
+    }
+
+    /** Takes the write buckets and returns 0 if a write conforms now, else how long until it would (taking nothing). */
+    private synchronized long tryWrite(String hostKey, long now) {
+        Host h = perHostRate > 0 ? host(hostKey) : null;
+        long at = now;
+        if (globalWrite != null) {
+            at = Math.max(at, globalWrite.earliest());
+        }
+        if (h != null) {
+            at = Math.max(at, h.writeBucket.earliest());
+        }
+        if (at > now) {
+            return at - now;
+        }
+        if (h != null) {
+            h.writeBucket.take(now);
+        }
+        if (globalWrite != null) {
+            globalWrite.take(now);
+        }
+        return 0;
+    }
+
+    /**
      * Notes a response from {@code host}: a 429 or 503 with a {@code Retry-After} no longer than
      * the cap pauses every later attempt to that host until then; with adaptive rate on, a 429 or
      * 503 lowers the host's rate and a success raises it.
@@ -95,8 +140,13 @@ final class RateLimiter {
         }
         long now = now();
         Host h = host(host);
+        String retryAfter = refused ? headers.get(HttpHeaderNames.RETRY_AFTER) : null;
+        // A bare 503 is as often an outage or a flaky backend as overload: slowing a batch to a crawl
+        // against a host that is down only prolongs it (the retry budget covers that case). A 429, or a
+        // 503 that says when to come back, is the server shedding load: that is what the rate adapts to.
+        boolean overload = status == 429 || retryAfter != null;
         synchronized (this) {
-            if (adaptive && refused) {
+            if (adaptive && overload) {
                 h.decrease(now, sentAt);
             } else if (adaptive && status < 400 && h.adaptiveRate > 0) {
                 h.increase(perHostRate);
@@ -105,7 +155,7 @@ final class RateLimiter {
         if (!refused) {
             return;
         }
-        Duration d = RetryAfter.parse(headers.get(HttpHeaderNames.RETRY_AFTER),
+        Duration d = RetryAfter.parse(retryAfter,
                 Instant.ofEpochMilli(TimeUnit.NANOSECONDS.toMillis(now)));
         if (d == null || d.isZero() || d.compareTo(maxCoolDown) > 0) {
             return;
@@ -155,7 +205,8 @@ final class RateLimiter {
         if (hosts.size() >= pruneAt) {
             prune();
         }
-        return hosts.computeIfAbsent(key, k -> new Host(perHostRate > 0 ? new Bucket(perHostRate, burst) : null));
+        return hosts.computeIfAbsent(key, k -> perHostRate > 0
+                ? new Host(new Bucket(perHostRate, burst), new Bucket(perHostRate, burst)) : new Host(null, null));
     }
 
     /**
@@ -169,7 +220,7 @@ final class RateLimiter {
         }
         long now = now();
         hosts.values().removeIf(h -> h.adaptiveRate == 0 && h.coolDownUntil < now
-                && (h.bucket == null || h.bucket.tat < now));
+                && (h.bucket == null || h.bucket.tat < now && h.writeBucket.tat < now));
         pruneAt = Math.max(PRUNE_AT, 2 * hosts.size());
     }
 
@@ -181,6 +232,7 @@ final class RateLimiter {
     /** One host's buckets and state; written under the limiter's lock, two fields read without it. */
     private static final class Host {
         final Bucket bucket;
+        final Bucket writeBucket;
         volatile long coolDownUntil = Long.MIN_VALUE;
         volatile double adaptiveRate;
         Bucket adaptiveBucket;
@@ -189,8 +241,9 @@ final class RateLimiter {
         int thisWindow;
         int lastWindow;
 
-        Host(Bucket bucket) {
+        Host(Bucket bucket, Bucket writeBucket) {
             this.bucket = bucket;
+            this.writeBucket = writeBucket;
         }
 
         /** Sends per one-second window: the pace the first decrease halves. */

@@ -30,7 +30,7 @@ class HostBreakerAndAdaptiveRateTest {
         assertThat(limiter.adaptiveRate("a")).isZero(); // no refusal yet: not limited
         limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE, t0);
         assertThat(limiter.adaptiveRate("a")).isEqualTo(10.0); // 20 sent this second, halved
-        limiter.onResponse("a", 503, EmptyHttpHeaders.INSTANCE, t0);
+        limiter.onResponse("a", 429, EmptyHttpHeaders.INSTANCE, t0);
         assertThat(limiter.adaptiveRate("a")).as("sent before the decrease: old news").isEqualTo(10.0);
 
         List<Long> grants = new ArrayList<>();
@@ -45,6 +45,17 @@ class HostBreakerAndAdaptiveRateTest {
         assertThat(limiter.adaptiveRate("a")).isEqualTo(5.0);
         limiter.onResponse("a", 200, EmptyHttpHeaders.INSTANCE, limiter.now());
         assertThat(limiter.adaptiveRate("a")).isEqualTo(5.2);
+    }
+
+    @Test
+    void aBare503IsNotOverloadButA503WithRetryAfterIs() {
+        RateLimiter limiter = new RateLimiter(0, 0, 1, Duration.ofSeconds(30), () -> vts, true);
+        limiter.acquire("a").block(Duration.ofSeconds(1));
+        limiter.acquire("a").block(Duration.ofSeconds(1));
+        limiter.onResponse("a", 503, EmptyHttpHeaders.INSTANCE, limiter.now());
+        assertThat(limiter.adaptiveRate("a")).isZero();
+        limiter.onResponse("a", 503, new DefaultHttpHeaders().set("Retry-After", "0"), limiter.now());
+        assertThat(limiter.adaptiveRate("a")).isEqualTo(1.0);
     }
 
     @Test
