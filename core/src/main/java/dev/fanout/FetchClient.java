@@ -63,6 +63,12 @@ import java.util.function.IntPredicate;
  * </ul>
  * All three are always on; {@link FetchRequest} can override them per request.
  *
+ * <p>Resilience, right by default: failed idempotent requests are retried ({@link RetryPolicy},
+ * 3 attempts in total, backoff with full jitter, {@code Retry-After} honoured, within a client-wide
+ * retry budget); a 429 or 503 with {@code Retry-After} pauses that host; a host answering 429 gets
+ * an adaptive rate. Optional: global and per-host rate limits, a per-host circuit breaker and a
+ * batch deadline ({@link #fetchAll(Collection, Duration)}). See {@link Builder}.
+ *
  * <p>{@link #close()} ends whatever is in flight with {@link FetchException.Kind#CANCELLED} results
  * and disposes the pool and the event loops this client created.
  */

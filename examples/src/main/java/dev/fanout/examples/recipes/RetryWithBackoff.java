@@ -21,9 +21,7 @@ public final class RetryWithBackoff {
                 .maxBackoff(Duration.ofSeconds(2))
                 .maxRetryAfter(Duration.ofSeconds(10));
         try (SampleApiServer api = SampleApiServer.start()) {
-            // These 503s are flakiness, not overload, so the adaptive per-host rate (on by default: a 429 or
-            // 503 slows the whole host down) is turned off here to show the backoff alone.
-            try (FetchClient client = FetchClient.builder().retry(policy).adaptiveRate(false).build()) {
+            try (FetchClient client = FetchClient.builder().retry(policy).build()) {
                 print(client.fetchAll(List.of(
                         api.url("/flaky/1/a"),                // 503 once, then 200
                         api.url("/flaky/3/b"),                // 503 three times, then 200 on the 4th attempt
@@ -34,7 +32,8 @@ public final class RetryWithBackoff {
                 System.out.printf("with RetryPolicy.none() for one request: %s after %d attempt%n%n",
                         once.kind() + " " + once.status(), once.attempts());
             }
-            // Retry-After replaces the computed backoff (and pauses every request to that host meanwhile).
+            // Retry-After replaces the computed backoff, and pauses every request to that host meanwhile
+            // (a client of its own here, so that the pause does not slow the batch above).
             try (FetchClient client = FetchClient.builder().retry(policy).build()) {
                 print(client.fetchAll(List.of(api.url("/flaky-retry-after/1/d"))).block()); // 429 Retry-After: 1, then 200
             }
