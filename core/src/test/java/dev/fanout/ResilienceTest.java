@@ -117,6 +117,22 @@ class ResilienceTest {
     }
 
     @Test
+    void retriesGoBackThroughTheRateLimit() {
+        FaultServer server = server();
+        FetchClient client = client(c -> c.rateLimit(5).retry(RetryPolicy.backoff(3, Duration.ofMillis(1)).jitter(0)));
+        warmUp(client, server);
+        FetchResult r = client.fetch(server.url(Fault.STATUS_THEN_OK, 503, 2, "rl")).block(Duration.ofSeconds(10));
+        assertThat(r.isSuccess()).as(r.toString()).isTrue();
+        assertThat(r.attempts()).isEqualTo(3);
+        long[] arrivals = server.arrivals();
+        assertThat(arrivals).hasSize(3);
+        for (int i = 1; i < 3; i++) {
+            // a 1 ms backoff, but 5/s: each retry waited for its token (a little slack for the clock's milliseconds)
+            assertThat(arrivals[i] - arrivals[i - 1]).isGreaterThan(180_000_000L);
+        }
+    }
+
+    @Test
     void a429WithRetryAfterPausesTheHostButNotOthers() {
         FaultServer limited = server();
         FaultServer other = server();

@@ -48,6 +48,22 @@ class RetryPolicyTest {
     }
 
     @Test
+    void aRequestsRetryIsCopyOnWriteAndSurvivesTheOtherMutators() {
+        FetchRequest plain = FetchRequest.get("http://h/");
+        RetryPolicy none = RetryPolicy.none();
+        FetchRequest withRetry = plain.retry(none);
+        assertThat(plain.retry()).isNull();
+        assertThat(withRetry).isNotSameAs(plain);
+        assertThat(withRetry.retry()).isSameAs(none);
+        assertThat(withRetry.header("a", "b").retry()).isSameAs(none);
+        assertThat(withRetry.timeout(Duration.ofSeconds(1)).retry()).isSameAs(none);
+        assertThat(withRetry.responseTimeout(Duration.ofSeconds(1)).retry()).isSameAs(none);
+        assertThat(withRetry.connectTimeout(Duration.ofSeconds(1)).retry()).isSameAs(none);
+        assertThat(withRetry.body(new byte[] {1}, "x/y").retry()).isSameAs(none);
+        assertThat(withRetry.json(java.util.Map.of()).retry()).isSameAs(none);
+    }
+
+    @Test
     void settersSayNoWithTheExpectedShape() {
         assertThatThrownBy(() -> RetryPolicy.backoff(0, Duration.ZERO))
                 .hasMessage("maxAttempts: 0 (expected: >= 1)");

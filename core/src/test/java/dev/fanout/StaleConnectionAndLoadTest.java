@@ -25,8 +25,9 @@ class StaleConnectionAndLoadTest {
 
     static final int SEQUENTIAL = Integer.getInteger("fanout.test.sequential", 10_000);
     /**
-     * 20,000 by default: the full 50,000 (-Dfanout.test.load=50000) took 54 to 72 s on the shared
-     * 2-core build machine with paranoid leak detection on, over the 60 s budget for one test.
+     * 20,000 by default: the full 50,000 (-Dfanout.test.load=50000) took 47 to 72 s on the shared
+     * 2-core build machine with paranoid leak detection on (load average 8 to 14), around the 60 s
+     * budget for one test; 20,000 took 22 s.
      */
     static final int LOAD = Integer.getInteger("fanout.test.load", 20_000);
 
