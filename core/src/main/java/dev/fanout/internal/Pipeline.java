@@ -94,6 +94,11 @@ public final class Pipeline {
                 retries.firstAttempt();
             }
             long[] sentAt = new long[1];
+            // The token wait is here, per attempt, before the connection permit: it holds no connection,
+            // but it does hold this item's flatMap slot. Deliberately: waiting upstream of flatMap would
+            // leave retries unlimited, and a per-host wait there would stall every other host behind one
+            // slow host's queue (head-of-line blocking); while the batch waits on a rate, the rate, not
+            // the slots, is what limits it.
             return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
                     .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
                     .then(permits.withPermit(exchange.exchange(validated, rates.beforeWrite(host))).timeout(requestTimeout))

@@ -52,7 +52,7 @@ final class RateLimiter {
      * @param globalRate requests per second across all hosts, or 0 for no limit
      * @param perHostRate requests per second to one host, or 0 for no limit
      * @param maxCoolDown the longest host-wide pause honoured for a {@code Retry-After}
-     * @param adaptive whether 429 and 503 responses lower a host's rate and successes raise it again
+     * @param adaptive whether a 429 (or a 503 with Retry-After) lowers a host's rate and successes raise it again
      */
     RateLimiter(double globalRate, double perHostRate, int burst, Duration maxCoolDown, Supplier<Scheduler> timer,
                 boolean adaptive) {
