@@ -148,8 +148,10 @@ class FaultSuiteTest {
 
     @Test
     void aTrickleJustInsideTheResponseTimeoutIsCaughtOnlyByTheRequestTimeout() {
-        // a byte every 100 ms never trips the 300 ms response timeout; 30 bytes take 3 s > the 2 s request timeout
-        FetchResult r = get(server.url(Fault.TRICKLE, 100, 30));
+        // a byte every 250 ms never trips a 500 ms response timeout (half of it is margin for a busy machine);
+        // 12 bytes take 3 s, over the 2 s request timeout
+        FetchResult r = client.fetch(FetchRequest.get(server.url(Fault.TRICKLE, 250, 12))
+                .responseTimeout(Duration.ofMillis(500)).timeout(Duration.ofSeconds(2))).block(Duration.ofSeconds(20));
         assertThat(r.kind()).isEqualTo(Kind.REQUEST_TIMEOUT);
         assertThat(r.attempts()).isEqualTo(1); // REQUEST_TIMEOUT is not retried by default
     }
