@@ -11,6 +11,7 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Schedulers;
+import reactor.core.scheduler.Scheduler;
 import reactor.netty.resources.LoopResources;
 
 import java.time.Duration;
@@ -62,6 +63,12 @@ import java.util.function.IntPredicate;
  * </ul>
  * All three are always on; {@link FetchRequest} can override them per request.
  *
+ * <p>Resilience, right by default: failed idempotent requests are retried ({@link RetryPolicy},
+ * 3 attempts in total, backoff with full jitter, {@code Retry-After} honoured, within a client-wide
+ * retry budget); a 429 or 503 with {@code Retry-After} pauses that host; a host answering 429 gets
+ * an adaptive rate. Optional: global and per-host rate limits, a per-host circuit breaker and a
+ * batch deadline ({@link #fetchAll(Collection, Duration)}). See {@link Builder}.
+ *
  * <p>{@link #close()} ends whatever is in flight with {@link FetchException.Kind#CANCELLED} results
  * and disposes the pool and the event loops this client created.
  */
@@ -105,6 +112,34 @@ public final class FetchClient implements AutoCloseable {
     /** Sends every request; all results in input order. Never errors. */
     public Mono<List<FetchResult>> fetchAll(Publisher<FetchRequest> requests) {
         return Assemblers.gather(pipeline, requests, settings.concurrency(), 16);
+    }
+
+    /**
+     * GETs every URL under a batch deadline (replacing the client's {@link Builder#batchDeadline}):
+     * when it passes, requests in flight are cancelled and every item not yet finished, sent or
+     * not, completes as a {@link FetchException.Kind#DEADLINE} result; the list is still complete,
+     * one result per URL, in input order. Never errors.
+     */
+    public Mono<List<FetchResult>> fetchAll(Collection<String> urls, Duration deadline) {
+        return Assemblers.gather(pipeline, gets(urls), settings.concurrency(), urls.size(),
+                Builder.positive(deadline, "deadline"));
+    }
+
+    /**
+     * Sends every request under a batch deadline; see {@link #fetchAll(Collection, Duration)}. After
+     * the deadline, the rest of the publisher is still drained (each item becomes a DEADLINE result
+     * without being sent), so a finite publisher yields one result per item; limit an unbounded
+     * one yourself (for example with {@code take}).
+     */
+    public Mono<List<FetchResult>> fetchAll(Publisher<FetchRequest> requests, Duration deadline) {
+        return Assemblers.gather(pipeline, requests, settings.concurrency(), 16,
+                Builder.positive(deadline, "deadline"));
+    }
+
+    /** Sends every request under a batch deadline; results as they complete (see {@link #fetchAll(Publisher, Duration)}). */
+    public Flux<FetchResult> fetchAsCompleted(Publisher<FetchRequest> requests, Duration deadline) {
+        return Assemblers.asCompleted(pipeline, requests, settings.concurrency(),
+                Builder.positive(deadline, "deadline"));
     }
 
     /**
@@ -225,6 +260,10 @@ public final class FetchClient implements AutoCloseable {
         public static final int DEFAULT_MAX_REDIRECTS = 10;
         /** Default {@code User-Agent}. */
         public static final String DEFAULT_USER_AGENT = "fanout/0.1";
+        /** Default ratio for {@link #retryBudget(double, double)}: retries add at most 20 % to requests sent. */
+        public static final double DEFAULT_RETRY_BUDGET_RATIO = 0.2;
+        /** Default floor for {@link #retryBudget(double, double)}: 10 retries per second. */
+        public static final double DEFAULT_RETRY_BUDGET_MIN_PER_SECOND = 10;
 
         private int concurrency = DEFAULT_CONCURRENCY;
         private int maxConnections = DEFAULT_MAX_CONNECTIONS;
@@ -273,6 +312,17 @@ public final class FetchClient implements AutoCloseable {
         private boolean h2c;
         private boolean allowHttpsToHttpRedirects;
         private FetchListener listener = FetchListener.NONE;
+        private RetryPolicy retryPolicy = RetryPolicy.defaults();
+        private double retryBudgetRatio = DEFAULT_RETRY_BUDGET_RATIO;
+        private double retryBudgetMinPerSecond = DEFAULT_RETRY_BUDGET_MIN_PER_SECOND;
+        private double rateLimit;
+        private double rateLimitPerHost;
+        private int burst = 1;
+        private Duration batchDeadline;
+        private Scheduler timer;
+        private boolean adaptiveRate = true;
+        private int breakerFailures;
+        private Duration breakerCoolOff;
 
         private Builder() {
             defaultHeaders.set(HttpHeaderNames.USER_AGENT, DEFAULT_USER_AGENT);
@@ -736,6 +786,122 @@ public final class FetchClient implements AutoCloseable {
         }
 
         /**
+         * When and how failed requests are sent again; {@link FetchRequest#retry} overrides it per
+         * request. Default {@link RetryPolicy#defaults()}: 3 attempts in total, 100 ms doubling to
+         * 5 s with full jitter, connection failures, premature closes, connect and response
+         * timeouts and statuses 429/502/503/504, idempotent methods only, {@code Retry-After}
+         * honoured up to 30 s. {@link RetryPolicy#none()} turns retries off.
+         */
+        public Builder retry(RetryPolicy policy) {
+            this.retryPolicy = Objects.requireNonNull(policy, "retry");
+            return this;
+        }
+
+        /**
+         * The client-wide retry budget: retries may add at most {@code ratio} to the first attempts
+         * sent, plus {@code minPerSecond} retries per second whatever the traffic. When it is spent,
+         * an item that would be retried fails with its last error. Default 0.2 and 10/s.
+         *
+         * @throws IllegalArgumentException if {@code ratio} or {@code minPerSecond} is negative
+         */
+        public Builder retryBudget(double ratio, double minPerSecond) {
+            if (!(ratio >= 0) || Double.isInfinite(ratio)) {
+                throw new IllegalArgumentException("retryBudget ratio: " + ratio + " (expected: >= 0)");
+            }
+            if (!(minPerSecond >= 0) || Double.isInfinite(minPerSecond)) {
+                throw new IllegalArgumentException("retryBudget minPerSecond: " + minPerSecond + " (expected: >= 0)");
+            }
+            this.retryBudgetRatio = ratio;
+            this.retryBudgetMinPerSecond = minPerSecond;
+            return this;
+        }
+
+        /**
+         * Requests per second across all hosts and calls, retries included: a token bucket of
+         * {@link #burst(int)} tokens, so with the default burst of 1 requests are spaced evenly and
+         * no one-second window holds more than {@code perSecond + 1}. The wait happens before a
+         * connection permit is taken. Default: no limit.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder rateLimit(double perSecond) {
+            this.rateLimit = positiveRate(perSecond, "rateLimit");
+            return this;
+        }
+
+        /**
+         * Requests per second to one host (scheme, host and port), like {@link #rateLimit(double)}.
+         * Default: no limit.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder rateLimitPerHost(double perSecond) {
+            this.rateLimitPerHost = positiveRate(perSecond, "rateLimitPerHost");
+            return this;
+        }
+
+        /**
+         * How many requests the rate limits let through at once after a quiet spell. Default 1.
+         *
+         * @throws IllegalArgumentException if {@code n <= 0}
+         */
+        public Builder burst(int n) {
+            this.burst = positive(n, "burst");
+            return this;
+        }
+
+        /**
+         * A deadline for every batch call ({@code fetchAll}, {@code fetchAsCompleted},
+         * {@code fetchOrdered}, from subscription): when it passes, requests in flight are
+         * cancelled and every item not finished completes as {@link FetchException.Kind#DEADLINE}.
+         * {@link FetchClient#fetchAll(Collection, Duration)} overrides it per call. Default: none.
+         *
+         * @throws IllegalArgumentException if not positive
+         */
+        public Builder batchDeadline(Duration d) {
+            this.batchDeadline = positive(d, "batchDeadline");
+            return this;
+        }
+
+        /**
+         * Whether a host's rate adapts to what it tolerates (additive increase, multiplicative
+         * decrease): a 429, or a 503 with {@code Retry-After}, puts the host under half the rate it
+         * was sent in the last second, halved again only by refusals of requests sent after that
+         * (never below 1/s); each later success raises it by {@code 1/rate}, up to
+         * {@link #rateLimitPerHost(double)} if set. Hosts that never refuse are not limited; a bare
+         * 503 (an outage as often as overload) does not count. Default on.
+         */
+        public Builder adaptiveRate(boolean enabled) {
+            this.adaptiveRate = enabled;
+            return this;
+        }
+
+        /**
+         * A circuit breaker per host: after {@code consecutiveFailures} connection-level failures
+         * in a row to a host (refused, connect timeout, reset or premature close, DNS, TLS), its
+         * remaining attempts fail at once with the last failure, without being sent or retried, for
+         * {@code coolOff}; then one probe is let through, which closes the circuit if it gets any
+         * response. Default: off.
+         *
+         * @throws IllegalArgumentException if {@code consecutiveFailures <= 0} or {@code coolOff} is not positive
+         */
+        public Builder circuitBreaker(int consecutiveFailures, Duration coolOff) {
+            this.breakerFailures = positive(consecutiveFailures, "circuitBreaker consecutiveFailures");
+            this.breakerCoolOff = positive(coolOff, "circuitBreaker coolOff");
+            return this;
+        }
+
+        /**
+         * The scheduler for Fanout's own waits: retry backoff, rate-limit tokens, cool-downs and
+         * batch deadlines (its clock is read for them too). For tests, a {@code VirtualTimeScheduler}.
+         * Default: Reactor's {@code Schedulers.parallel()}, looked up at each use.
+         */
+        public Builder timer(Scheduler scheduler) {
+            this.timer = Objects.requireNonNull(scheduler, "timer");
+            return this;
+        }
+
+        /**
          * Builds the client.
          *
          * @throws IllegalArgumentException if {@code maxConnectionsPerHost > maxConnections}, if a
@@ -772,7 +938,8 @@ public final class FetchClient implements AutoCloseable {
                             jvmResolver),
                     proxyHost == null ? null : new dev.fanout.internal.ProxyOptions(socks5, proxyHost, proxyPort,
                             proxyUser, proxyPassword, List.copyOf(noProxy)),
-                    http2, h2c, listener));
+                    http2, h2c, listener, retryPolicy, retryBudgetRatio, retryBudgetMinPerSecond, rateLimit,
+                    rateLimitPerHost, burst, batchDeadline, timer, adaptiveRate, breakerFailures, breakerCoolOff));
         }
 
         private static int positive(int n, String name) {
@@ -782,7 +949,14 @@ public final class FetchClient implements AutoCloseable {
             return n;
         }
 
-        private static Duration positive(Duration d, String name) {
+        private static double positiveRate(double perSecond, String name) {
+            if (!(perSecond > 0) || Double.isInfinite(perSecond)) {
+                throw new IllegalArgumentException(name + ": " + perSecond + " (expected: > 0)");
+            }
+            return perSecond;
+        }
+
+        static Duration positive(Duration d, String name) {
             Objects.requireNonNull(d, name);
             if (d.isZero() || d.isNegative()) {
                 throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");

@@ -35,9 +35,16 @@ public final class FetchRequest {
     private final Duration timeout;
     private final Duration responseTimeout;
     private final Duration connectTimeout;
+    private final RetryPolicy retry;
 
     private FetchRequest(String method, String url, String[] headers, byte[] body, Object json, String contentType,
                          Duration timeout, Duration responseTimeout, Duration connectTimeout) {
+        this(method, url, headers, body, json, contentType, timeout, responseTimeout, connectTimeout, null);
+    }
+
+    private FetchRequest(String method, String url, String[] headers, byte[] body, Object json, String contentType,
+                         Duration timeout, Duration responseTimeout, Duration connectTimeout, RetryPolicy retry) {
+        this.retry = retry;
         this.method = method;
         this.url = url;
         this.headers = headers;
@@ -102,12 +109,12 @@ public final class FetchRequest {
         String[] next = Arrays.copyOf(headers, headers.length + 2);
         next[headers.length] = name;
         next[headers.length + 1] = value;
-        return new FetchRequest(method, url, next, body, json, contentType, timeout, responseTimeout, connectTimeout);
+        return new FetchRequest(method, url, next, body, json, contentType, timeout, responseTimeout, connectTimeout, retry);
     }
 
     /** A copy with another URL (used for redirects, and to drop user info from the URL). */
     public FetchRequest withUrl(String url) {
-        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout, connectTimeout);
+        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout, connectTimeout, retry);
     }
 
     /**
@@ -118,14 +125,14 @@ public final class FetchRequest {
     public FetchRequest withMethodAndNoBody(String method) {
         Objects.requireNonNull(method, "method");
         String[] kept = withoutHeaders(headers, "Content-Type", "Content-Length", "Content-Encoding");
-        return new FetchRequest(method, url, kept, null, null, null, timeout, responseTimeout, connectTimeout);
+        return new FetchRequest(method, url, kept, null, null, null, timeout, responseTimeout, connectTimeout, retry);
     }
 
     /** A copy without any header of the given names (case-insensitive). */
     public FetchRequest withoutHeaders(String... names) {
         String[] kept = withoutHeaders(headers, names);
         return kept == headers ? this
-                : new FetchRequest(method, url, kept, body, json, contentType, timeout, responseTimeout, connectTimeout);
+                : new FetchRequest(method, url, kept, body, json, contentType, timeout, responseTimeout, connectTimeout, retry);
     }
 
     private static String[] withoutHeaders(String[] headers, String... names) {
@@ -149,14 +156,14 @@ public final class FetchRequest {
      * {@code Content-Type: application/json} unless a content type header was given.
      */
     public FetchRequest json(Object value) {
-        return new FetchRequest(method, url, headers, null, value, null, timeout, responseTimeout, connectTimeout);
+        return new FetchRequest(method, url, headers, null, value, null, timeout, responseTimeout, connectTimeout, retry);
     }
 
     /** Sends raw bytes as the body with the given content type (may be null to send none). */
     public FetchRequest body(byte[] bytes, String contentType) {
         Objects.requireNonNull(bytes, "bytes");
         return new FetchRequest(method, url, headers, bytes.clone(), null, contentType, timeout, responseTimeout,
-                connectTimeout);
+                connectTimeout, retry);
     }
 
     /**
@@ -165,7 +172,7 @@ public final class FetchRequest {
      */
     public FetchRequest timeout(Duration timeout) {
         return new FetchRequest(method, url, headers, body, json, contentType, positive(timeout, "timeout"),
-                responseTimeout, connectTimeout);
+                responseTimeout, connectTimeout, retry);
     }
 
     /**
@@ -174,7 +181,21 @@ public final class FetchRequest {
      */
     public FetchRequest responseTimeout(Duration timeout) {
         return new FetchRequest(method, url, headers, body, json, contentType, this.timeout,
-                positive(timeout, "responseTimeout"), connectTimeout);
+                positive(timeout, "responseTimeout"), connectTimeout, retry);
+    }
+
+    /**
+     * Overrides the client's retry policy for this request ({@link RetryPolicy#none()} to send it
+     * once). Default: the client's policy.
+     */
+    public FetchRequest retry(RetryPolicy policy) {
+        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout,
+                connectTimeout, Objects.requireNonNull(policy, "retry"));
+    }
+
+    /** This request's own retry policy, or null to use the client's. */
+    public RetryPolicy retry() {
+        return retry;
     }
 
     /**
@@ -184,7 +205,7 @@ public final class FetchRequest {
      */
     public FetchRequest connectTimeout(Duration timeout) {
         return new FetchRequest(method, url, headers, body, json, contentType, this.timeout, responseTimeout,
-                positive(timeout, "connectTimeout"));
+                positive(timeout, "connectTimeout"), retry);
     }
 
     /** The method, upper case as given. */

@@ -15,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.List;
 
 /**
  * The outcome of one request: exactly one per input, success or failure, never thrown.
@@ -50,17 +51,19 @@ public final class FetchResult {
     private final ObjectMapper mapper;
     private final String finalUrl;
     private final int redirects;
+    private final List<FetchException.Kind> attemptKinds;
 
     private FetchResult(long index, FetchRequest request, int status, HttpHeaders headers, byte[] body,
                         long elapsedNanos, int attempts, FetchException error, ObjectMapper mapper) {
-        this(index, request, status, headers, body, elapsedNanos, attempts, error, mapper, null, 0);
+        this(index, request, status, headers, body, elapsedNanos, attempts, error, mapper, null, 0, List.of());
     }
 
     private FetchResult(long index, FetchRequest request, int status, HttpHeaders headers, byte[] body,
                         long elapsedNanos, int attempts, FetchException error, ObjectMapper mapper,
-                        String finalUrl, int redirects) {
+                        String finalUrl, int redirects, List<FetchException.Kind> attemptKinds) {
         this.finalUrl = finalUrl;
         this.redirects = redirects;
+        this.attemptKinds = attemptKinds;
         this.index = index;
         this.request = request;
         this.status = status;
@@ -107,7 +110,7 @@ public final class FetchResult {
             return this;
         }
         return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, error, mapper,
-                finalUrl, redirects);
+                finalUrl, redirects, attemptKinds);
     }
 
     /**
@@ -217,6 +220,23 @@ public final class FetchResult {
     /** How many attempts were made (0 when the request was rejected before any was). */
     public int attempts() {
         return attempts;
+    }
+
+    /**
+     * The kind each failed attempt ended with, in order (for a failure, the last is the result's
+     * own kind); empty when the first attempt succeeded.
+     */
+    public List<FetchException.Kind> attemptKinds() {
+        return attemptKinds;
+    }
+
+    /**
+     * This result with {@code kinds} as its {@link #attemptKinds()}: a copy, this one is unchanged.
+     * Used by the client.
+     */
+    public FetchResult withAttemptKinds(List<FetchException.Kind> kinds) {
+        return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, error, mapper,
+                finalUrl, redirects, List.copyOf(kinds));
     }
 
     /** Why the request failed, or empty for a success. */

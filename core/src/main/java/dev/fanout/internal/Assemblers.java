@@ -6,6 +6,7 @@ import org.reactivestreams.Publisher;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.List;
@@ -22,24 +23,50 @@ public final class Assemblers {
 
     /** Results in completion order (like {@code asyncio.as_completed}). */
     public static Flux<FetchResult> asCompleted(Pipeline pipeline, Publisher<FetchRequest> requests, int concurrency) {
+        return asCompleted(pipeline, requests, concurrency, pipeline.defaultDeadline());
+    }
+
+    /**
+     * Results in completion order, under a batch deadline (null: none) that starts on subscription.
+     * Once it passes, requests in flight are cancelled and every item still to come from upstream
+     * completes at once as DEADLINE without being sent, so each input still yields one result.
+     */
+    public static Flux<FetchResult> asCompleted(Pipeline pipeline, Publisher<FetchRequest> requests, int concurrency,
+                                                Duration deadline) {
         return Flux.defer(() -> {
             long[] next = {0}; // flatMap calls its mapper serially, so a plain counter is safe
-            return Flux.from(requests).flatMap(r -> pipeline.execute(next[0]++, r), concurrency, 1);
+            Deadline d = pipeline.startDeadline(deadline);
+            return Flux.from(requests).flatMap(r -> pipeline.execute(next[0]++, r, d), concurrency, 1)
+                    .doFinally(signal -> d.dispose());
         });
     }
 
     /** Results streamed in input order, still fetched {@code concurrency} at a time. */
     public static Flux<FetchResult> ordered(Pipeline pipeline, Publisher<FetchRequest> requests, int concurrency) {
+        return ordered(pipeline, requests, concurrency, pipeline.defaultDeadline());
+    }
+
+    /** Results streamed in input order, under a batch deadline (null: none); see {@link #asCompleted}. */
+    public static Flux<FetchResult> ordered(Pipeline pipeline, Publisher<FetchRequest> requests, int concurrency,
+                                            Duration deadline) {
         return Flux.defer(() -> {
             long[] next = {0};
-            return Flux.from(requests).flatMapSequential(r -> pipeline.execute(next[0]++, r), concurrency, 1);
+            Deadline d = pipeline.startDeadline(deadline);
+            return Flux.from(requests).flatMapSequential(r -> pipeline.execute(next[0]++, r, d), concurrency, 1)
+                    .doFinally(signal -> d.dispose());
         });
     }
 
     /** All results, in input order (like {@code asyncio.gather(..., return_exceptions=True)}). */
     public static Mono<List<FetchResult>> gather(Pipeline pipeline, Publisher<FetchRequest> requests,
                                                  int concurrency, int sizeHint) {
-        return asCompleted(pipeline, requests, concurrency)
+        return gather(pipeline, requests, concurrency, sizeHint, pipeline.defaultDeadline());
+    }
+
+    /** All results, in input order, under a batch deadline (null: none); see {@link #asCompleted}. */
+    public static Mono<List<FetchResult>> gather(Pipeline pipeline, Publisher<FetchRequest> requests,
+                                                 int concurrency, int sizeHint, Duration deadline) {
+        return asCompleted(pipeline, requests, concurrency, deadline)
                 .collect(() -> new Gathered(sizeHint), Gathered::put)
                 .map(Gathered::toList);
     }

@@ -99,7 +99,7 @@ public final class NettyExchange {
 
     /** Sends {@code request} and collects the response; errors are raw, for the classifier. */
     public Mono<ExchangeResponse> exchange(ValidatedRequest request) {
-        return exchange(request, false);
+        return exchange(request, false, null);
     }
 
     /**
@@ -107,8 +107,10 @@ public final class NettyExchange {
      *
      * @param stripCredentials drop Authorization, Cookie and Proxy-Authorization, the client's defaults
      *        included (a redirect hop to another origin)
+     * @param beforeWrite the request is written only once this completes, with its connection already
+     *        held (null: at once)
      */
-    public Mono<ExchangeResponse> exchange(ValidatedRequest request, boolean stripCredentials) {
+    public Mono<ExchangeResponse> exchange(ValidatedRequest request, boolean stripCredentials, Mono<Void> beforeWrite) {
         Duration connectTimeout = request.request().connectTimeout();
         HttpClient c = connectTimeout == null ? client
                 : byConnectTimeout.computeIfAbsent(connectTimeout,
@@ -120,7 +122,8 @@ public final class NettyExchange {
                     if (stripCredentials) {
                         RedirectFollower.stripCredentials(req.requestHeaders());
                     }
-                    return send(request, req, out);
+                    return beforeWrite == null ? send(request, req, out)
+                            : beforeWrite.then(Mono.defer(() -> Mono.from(send(request, req, out))));
                 })
                 .response((res, body) -> collect(res, body, head))
                 // not next(): it would cancel the exchange after the value, and a cancelled exchange's

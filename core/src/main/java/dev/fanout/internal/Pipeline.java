@@ -6,7 +6,10 @@ import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
 import reactor.core.publisher.Mono;
 
+import dev.fanout.RetryPolicy;
+
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CancellationException;
 
 /**
@@ -15,9 +18,16 @@ import java.util.concurrent.CancellationException;
  *
  * <pre>
  * validate  -> INVALID_REQUEST result, nothing sent
- * admit     -> a client-wide connection permit (ConnectionPermits)      \
- * exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers all three
- * collect   -> size-limited body (BodyBuffer)                           /
+ * per attempt:
+ *   breaker   -> an open per-host circuit fails the attempt at once (HostBreaker, off by default)
+ *   rate      -> global + per-host token buckets, host cool-down and adaptive rate (RateLimiter); holds no connection
+ *   admit     -> a client-wide connection permit (ConnectionPermits)      \
+ *   (write)   -> with a connection held, the rates again at write time    |
+ *   exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers these three
+ *   collect   -> size-limited body (BodyBuffer)                           /
+ *   status    -> a status the retry policy retries becomes an error (StatusFailure)
+ * retry     -> retryWhen(RetryStage): backoff, Retry-After, idempotency, budget; re-runs the attempt
+ * deadline  -> the batch deadline cancels whatever is in flight (DEADLINE)
  * classify  -> status policy, or Throwable -> FetchException (ErrorClassifier)
  * </pre>
  */
@@ -30,6 +40,9 @@ public final class Pipeline {
     private final RedirectFollower redirects;
     private final HostStreamPermits hostStreams; // null unless HTTP/2 is on
     private final ListenerHook listener;
+    private final RateLimiter rates;
+    private final RetryStage retries;
+    private final HostBreaker breaker;
     private volatile boolean closed;
 
     public Pipeline(Settings settings) {
@@ -42,16 +55,31 @@ public final class Pipeline {
         this.redirects = new RedirectFollower(settings.followRedirects() ? settings.maxRedirects() : 0,
                 settings.allowHttpsToHttpRedirects(), validator);
         this.listener = new ListenerHook(settings.listener());
+        this.rates = new RateLimiter(settings.rateLimit(), settings.rateLimitPerHost(), settings.rateLimitBurst(),
+                settings.retryPolicy().maxRetryAfter(), settings::timerScheduler, settings.adaptiveRate());
+        this.retries = new RetryStage(new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(),
+                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler, () -> closed);
+        this.breaker = new HostBreaker(settings.breakerFailures(),
+                settings.breakerCoolOff() == null ? 0 : settings.breakerCoolOff().toNanos(),
+                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS));
     }
 
     /** One request to one result. Lazy: nothing happens until subscription. */
     public Mono<FetchResult> execute(long index, FetchRequest request) {
-        return listener.observe(index, request, Mono.defer(() -> run(index, request, System.nanoTime())));
+        return execute(index, request, Deadline.none());
     }
 
-    private Mono<FetchResult> run(long index, FetchRequest request, long start) {
+    /** One request to one result, ended as DEADLINE when {@code deadline} passes first. */
+    public Mono<FetchResult> execute(long index, FetchRequest request, Deadline deadline) {
+        return listener.observe(index, request, Mono.defer(() -> run(index, request, System.nanoTime(), deadline)));
+    }
+
+    private Mono<FetchResult> run(long index, FetchRequest request, long start, Deadline deadline) {
         if (closed) {
             return Mono.just(cancelled(index, request, start, 0));
+        }
+        if (deadline.passed()) {
+            return Mono.just(deadlineResult(index, request, start, deadline, new AttemptLog()));
         }
         ValidatedRequest validated;
         try {
@@ -61,40 +89,119 @@ public final class Pipeline {
                     settings.objectMapper()));
         }
         Duration requestTimeout = request.timeout() != null ? request.timeout() : settings.requestTimeout();
-        // redirect hops each go through validation and admission again (RedirectFollower)
-        return redirects.follow(validated, (hop, strip) -> hostStreams == null
-                        ? permits.withPermit(exchange.exchange(hop, strip))
-                        : hostStreams.withPermit(hop.uri(), permits.withPermit(exchange.exchange(hop, strip))))
-                .timeout(requestTimeout)
-                .map(followed -> toResult(index, validated, followed.response(), start)
+        RetryPolicy policy = request.retry() != null ? request.retry() : settings.retryPolicy();
+        String host = hostKey(validated);
+        AttemptLog log = new AttemptLog();
+        Mono<RedirectFollower.Followed> attempt = Mono.defer(() -> {
+            Throwable open = breaker.check(host);
+            if (open != null) {
+                return Mono.error(new CircuitOpen(open)); // fails fast, nothing sent
+            }
+            log.started();
+            if (log.attempts() == 1) {
+                retries.firstAttempt();
+            }
+            long[] sentAt = new long[1];
+            // The token wait is here, per attempt, before the connection permit: it holds no connection,
+            // but it does hold this item's flatMap slot. Deliberately: waiting upstream of flatMap would
+            // leave retries unlimited, and a per-host wait there would stall every other host behind one
+            // slow host's queue (head-of-line blocking); while the batch waits on a rate, the rate, not
+            // the slots, is what limits it.
+            return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
+                    .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
+                    // redirect hops each go through validation and admission again (RedirectFollower)
+                    .then(redirects.follow(validated, (hop, strip) -> admit(hop,
+                            exchange.exchange(hop, strip, rates.beforeWrite(hostKey(hop))))).timeout(requestTimeout))
+                    .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
+        }).doOnError(error -> {
+            Kind kind = kindOf(error);
+            log.failed(kind);
+            if (!(error instanceof CircuitOpen) && HostBreaker.connectionLevel(kind)) {
+                breaker.onFailure(host, error);
+            }
+        });
+        return attempt
+                // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
+                .retryWhen(retries.retry(validated, policy, (error, attemptNumber) -> listener.retry(request, index,
+                        attemptNumber, classify(validated, error, requestTimeout))))
+                .takeUntilOther(deadline.expiry())
+                .map(followed -> toResult(index, validated, followed.response(), start, log)
                         .withRedirects(followed.last().safeUrl(), followed.hops()))
-                .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout)))
-                .switchIfEmpty(Mono.fromSupplier(() -> toFailure(index, validated,
-                        new IllegalStateException("the exchange completed without a response"), start,
-                        requestTimeout)));
+                .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout, log)))
+                .switchIfEmpty(Mono.fromSupplier(() -> deadline.passed()
+                        ? deadlineResult(index, request, start, deadline, log)
+                        : toFailure(index, validated, new IllegalStateException(
+                                "the exchange completed without a response"), start, requestTimeout, log)));
     }
 
-    private FetchResult toResult(long index, ValidatedRequest v, ExchangeResponse response, long start) {
+    /** Admission for one hop: the client-wide connection permit, and under HTTP/2 the per-host stream permit. */
+    private Mono<ExchangeResponse> admit(ValidatedRequest hop, Mono<ExchangeResponse> exchange) {
+        return hostStreams == null ? permits.withPermit(exchange)
+                : hostStreams.withPermit(hop.uri(), permits.withPermit(exchange));
+    }
+
+    /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
+    private Mono<RedirectFollower.Followed> checkStatus(RedirectFollower.Followed followed, RetryPolicy policy,
+                                                        String host, AttemptLog log, long sentAt) {
+        ExchangeResponse response = followed.response();
+        breaker.onSuccess(host);
+        rates.onResponse(host, response.status(), response.headers(), sentAt);
+        if (settings.acceptStatus().test(response.status())) {
+            return Mono.just(followed);
+        }
+        if (policy.retriesStatus(response.status())) {
+            return Mono.error(new StatusFailure(response));
+        }
+        log.failed(Kind.HTTP_STATUS);
+        return Mono.just(followed);
+    }
+
+    /** The kind an attempt's error stands for. */
+    static Kind kindOf(Throwable error) {
+        if (error instanceof StatusFailure) {
+            return Kind.HTTP_STATUS;
+        }
+        if (error instanceof ResponseFailure rf) {
+            return rf.kind;
+        }
+        return ErrorClassifier.kindOf(error);
+    }
+
+    private static String hostKey(ValidatedRequest v) {
+        java.net.URI uri = v.uri();
+        return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+    }
+
+    private FetchResult toResult(long index, ValidatedRequest v, ExchangeResponse response, long start,
+                                 AttemptLog log) {
         if (settings.acceptStatus().test(response.status())) {
             return FetchResult.success(index, v.request(), response.status(), response.headers(), response.body(),
-                    since(start), 1, settings.objectMapper());
+                    since(start), log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds());
         }
+        return statusFailure(index, v, response, start, log);
+    }
+
+    private FetchResult statusFailure(long index, ValidatedRequest v, ExchangeResponse response, long start,
+                                      AttemptLog log) {
         FetchException error = new FetchException(Kind.HTTP_STATUS, v.request().method(), v.safeUrl(),
                 response.status(), "status " + response.status(), null);
         return FetchResult.failure(index, v.request(), error, response.status(), response.headers(), response.body(),
-                since(start), 1, settings.objectMapper());
+                since(start), log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds());
     }
 
     private FetchResult toFailure(long index, ValidatedRequest v, Throwable error, long start,
-                                  Duration requestTimeout) {
+                                  Duration requestTimeout, AttemptLog log) {
         String method = v.request().method();
         if (closed) {
-            return cancelled(index, v.request(), start, 1);
+            return cancelled(index, v.request(), start, log.attempts()).withAttemptKinds(log.kinds());
+        }
+        if (error instanceof StatusFailure sf) {
+            return statusFailure(index, v, sf.response, start, log);
         }
         if (error instanceof ResponseFailure rf) {
             FetchException fe = new FetchException(rf.kind, method, v.safeUrl(), rf.status, rf.getMessage(), null);
-            return FetchResult.failure(index, v.request(), fe, rf.status, rf.headers, null, since(start), 1,
-                    settings.objectMapper());
+            return FetchResult.failure(index, v.request(), fe, rf.status, rf.headers, null, since(start),
+                    log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds());
         }
         Duration responseTimeout = v.request().responseTimeout() != null ? v.request().responseTimeout()
                 : settings.responseTimeout();
@@ -102,7 +209,37 @@ public final class Pipeline {
                 : settings.connectTimeout();
         FetchException fe = ErrorClassifier.classify(error, method, v.safeUrl(), connectTimeout, responseTimeout,
                 requestTimeout);
-        return FetchResult.failure(index, v.request(), fe, 0, null, null, since(start), 1, settings.objectMapper());
+        return FetchResult.failure(index, v.request(), fe, 0, null, null, since(start), log.attempts(),
+                settings.objectMapper()).withAttemptKinds(log.kinds());
+    }
+
+    /** The exception a listener is told about for a failed attempt that will be retried. */
+    private FetchException classify(ValidatedRequest v, Throwable error, Duration requestTimeout) {
+        if (error instanceof StatusFailure sf) {
+            return new FetchException(Kind.HTTP_STATUS, v.request().method(), v.safeUrl(), sf.status(),
+                    "status " + sf.status(), null);
+        }
+        if (error instanceof ResponseFailure rf) {
+            return new FetchException(rf.kind, v.request().method(), v.safeUrl(), rf.status, rf.getMessage(), null);
+        }
+        Duration responseTimeout = v.request().responseTimeout() != null ? v.request().responseTimeout()
+                : settings.responseTimeout();
+        Duration connectTimeout = v.request().connectTimeout() != null ? v.request().connectTimeout()
+                : settings.connectTimeout();
+        return ErrorClassifier.classify(error, v.request().method(), v.safeUrl(), connectTimeout, responseTimeout,
+                requestTimeout);
+    }
+
+    private FetchResult deadlineResult(long index, FetchRequest request, long start, Deadline deadline,
+                                       AttemptLog log) {
+        FetchException error = new FetchException(Kind.DEADLINE, request.method(), Redaction.url(request.url()), 0,
+                "the batch deadline of " + ErrorClassifier.human(deadline.duration()) + " passed", null);
+        java.util.List<Kind> kinds = new java.util.ArrayList<>(log.kinds());
+        if (log.attempts() > kinds.size()) {
+            kinds.add(Kind.DEADLINE); // the attempt in flight when the deadline passed
+        }
+        return FetchResult.failure(index, request, error, 0, null, null, since(start), log.attempts(),
+                settings.objectMapper()).withAttemptKinds(kinds);
     }
 
     private FetchResult cancelled(long index, FetchRequest request, long start, int attempts) {
@@ -114,6 +251,16 @@ public final class Pipeline {
 
     private static Duration since(long start) {
         return Duration.ofNanos(System.nanoTime() - start);
+    }
+
+    /** A deadline for one batch call, {@code after} from now on the timer scheduler; null gives none. */
+    public Deadline startDeadline(Duration after) {
+        return Deadline.start(after, settings.timerScheduler());
+    }
+
+    /** The client's default batch deadline, or null. */
+    public Duration defaultDeadline() {
+        return settings.batchDeadline();
     }
 
     /** Connections and permits, for {@code FetchClient.poolStats()}: {acquired, idle, pending, allocated, permitsInUse, permitWaiters}. */

@@ -3,6 +3,9 @@ package dev.fanout.internal;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.FetchListener;
 import io.netty.handler.codec.http.HttpHeaders;
+import dev.fanout.RetryPolicy;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.resources.LoopResources;
 
 import java.time.Duration;
@@ -25,6 +28,11 @@ import java.util.function.IntPredicate;
  * @param http2 offer HTTP/2 over TLS by ALPN (HTTP/1.1 when the server lacks it)
  * @param h2c speak cleartext HTTP/2 with prior knowledge to http URLs
  * @param listener told about every request's start and end ({@link FetchListener#NONE} by default)
+ * @param rateLimit requests per second over all hosts, 0 for none
+ * @param rateLimitPerHost requests per second to one host, 0 for none
+ * @param batchDeadline the default deadline of a batch call, or null for none
+ * @param breakerFailures consecutive connection-level failures that open a host's circuit, 0 for no breaker
+ * @param timer the scheduler for backoff, rate-limit and deadline waits, or null for Reactor's parallel scheduler
  */
 public record Settings(
         int concurrency,
@@ -55,7 +63,18 @@ public record Settings(
         ProxyOptions proxy,
         boolean http2,
         boolean h2c,
-        FetchListener listener) {
+        FetchListener listener,
+        RetryPolicy retryPolicy,
+        double retryBudgetRatio,
+        double retryBudgetMinPerSecond,
+        double rateLimit,
+        double rateLimitPerHost,
+        int rateLimitBurst,
+        Duration batchDeadline,
+        Scheduler timer,
+        boolean adaptiveRate,
+        int breakerFailures,
+        Duration breakerCoolOff) {
 
     /** Every component, with the values of credential headers redacted (a record would print them). */
     @Override
@@ -78,5 +97,10 @@ public record Settings(
             sb.append(i == 0 ? "" : ", ").append(components[i].getName()).append('=').append(value);
         }
         return sb.append(']').toString();
+    }
+
+    /** The scheduler for Fanout's own waits (backoff, rate limits, deadlines): the configured one, else Reactor's parallel. */
+    public Scheduler timerScheduler() {
+        return timer != null ? timer : Schedulers.parallel();
     }
 }

@@ -1,38 +1,53 @@
 package dev.fanout.examples.recipes;
 
 import dev.fanout.FetchClient;
+import dev.fanout.FetchException;
 import dev.fanout.FetchResult;
+import dev.fanout.RetryPolicy;
 import dev.fanout.examples.server.SampleApiServer;
 
+import java.net.ServerSocket;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.TreeMap;
 
 /**
- * Partial failures kept as values ({@code gather(..., return_exceptions=True)}): one bad URL
- * never fails the batch; every input has its result, and the failures can be split off, counted
- * by kind, or retried.
+ * Partial failures: a batch where some requests fail still gives one result per URL, in input
+ * order, each failure with its kind, like {@code asyncio.gather(..., return_exceptions=True)}.
  */
 public final class PartialFailures {
 
-    public static void main(String[] args) {
+    public static void main(String[] args) throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort(); // nothing listens here once it is closed
+        }
         try (SampleApiServer api = SampleApiServer.start();
-             FetchClient client = FetchClient.create()) {
-            List<String> urls = List.of(api.url("/v1/sample-data/users/1"), api.url("/status/500"),
-                    api.url("/v1/sample-data/users/2"), api.url("/status/404"), "ftp://example.com/file",
-                    api.url("/v1/sample-data/users/3"));
+             FetchClient client = FetchClient.builder()
+                     .retry(RetryPolicy.backoff(2, Duration.ofMillis(50)))
+                     .requestTimeout(Duration.ofSeconds(1))
+                     .build()) {
+
+            List<String> urls = List.of(
+                    api.url("/v1/sample-data/products/1"),
+                    api.url("/v1/sample-data/nothing-here"),   // 404
+                    api.url("/status/503"),                    // 503, retried once, still 503
+                    "not a url",                               // invalid, never sent
+                    "http://127.0.0.1:" + closedPort + "/x",   // connection refused
+                    api.url("/delay/3000"),                    // over the 1 s request timeout
+                    api.url("/v1/sample-data/users/2"));
 
             List<FetchResult> results = client.fetchAll(urls).block();
-            Map<Boolean, List<FetchResult>> split = results.stream()
-                    .collect(Collectors.partitioningBy(FetchResult::isSuccess));
-
-            System.out.printf("%d inputs, %d results: %d ok, %d failed%n", urls.size(), results.size(),
-                    split.get(true).size(), split.get(false).size());
-            split.get(true).forEach(r -> System.out.println("  ok     #" + r.index() + " " + r.json().get("name")));
-            split.get(false).forEach(r -> System.out.println("  failed #" + r.index() + " " + r.kind() + ": "
-                    + r.error().get().getMessage()));
-            System.out.println("failures by kind: " + split.get(false).stream()
-                    .collect(Collectors.groupingBy(FetchResult::kind, Collectors.counting())));
+            Map<String, Integer> tally = new TreeMap<>();
+            for (FetchResult r : results) {
+                String outcome = r.isSuccess() ? "ok" : r.kind().name();
+                tally.merge(outcome, 1, Integer::sum);
+                System.out.printf("#%d %-40s %s%n", r.index(), r.request().url(),
+                        r.isSuccess() ? r.status() + " " + r.bodyAsString()
+                                : r.error().map(FetchException::getMessage).orElse(""));
+            }
+            System.out.println("\n" + results.size() + " URLs, " + results.size() + " results: " + tally);
         }
     }
 

@@ -33,6 +33,10 @@ import java.util.concurrent.atomic.AtomicInteger;
  *   <li>{@code GET /flaky/{key}?failures=n} – {@code 503} for the first n requests with that key, then {@code 200}</li>
  *   <li>{@code POST /echo} – {@code {"method", "headers", "body"}}: what the request carried</li>
  *   <li>{@code GET /auth/me} – {@code 200} with {@code Authorization: Bearer sample-token}, else {@code 401}</li>
+ *   <li>{@code GET /flaky/{k}/{id}} – 503 for the first k requests to that path, then {@code {"id": id}}</li>
+ *   <li>{@code GET /flaky-retry-after/{seconds}/{id}} – 429 with {@code Retry-After: seconds} the first time, then {@code {"id": id}}</li>
+ *   <li>{@code GET /rate-limited/{id}} – like a public demo API: one request per second over all of these paths;
+ *       beyond that 429 with {@code Retry-After: 1}</li>
  * </ul>
  *
  * <p>It counts requests in flight and keeps the highest count seen ({@link #maxInFlight()}), so
@@ -64,6 +68,8 @@ public final class SampleApiServer implements AutoCloseable {
     private final AtomicInteger inFlight = new AtomicInteger();
     private final AtomicInteger maxInFlight = new AtomicInteger();
     private final Map<String, AtomicInteger> flakyHits = new ConcurrentHashMap<>();
+    private final Map<String, java.util.concurrent.atomic.AtomicInteger> hits = new java.util.concurrent.ConcurrentHashMap<>();
+    private long lastRateLimitedAccept = Long.MIN_VALUE;
 
     private SampleApiServer(int port, Duration latency) {
         this.latency = latency;
@@ -168,7 +174,41 @@ public final class SampleApiServer implements AutoCloseable {
             return res.status(HttpResponseStatus.UNAUTHORIZED).header(HttpHeaderNames.WWW_AUTHENTICATE, "Bearer")
                     .sendString(Mono.just("{\"error\":\"missing or wrong bearer token\"}")).then();
         }
+        if (parts.length == 4 && (parts[1].equals("flaky") || parts[1].equals("flaky-retry-after"))) {
+            return flaky(res, path, parts[1].equals("flaky"), Integer.parseInt(parts[2]), parts[3]);
+        }
+        if (parts.length == 3 && parts[1].equals("rate-limited")) {
+            return rateLimited(res, parts[2]);
+        }
         return notFound(res, path);
+    }
+
+    private Mono<Void> flaky(HttpServerResponse res, String path, boolean plain, int n, String id) {
+        int hit = hits.computeIfAbsent(path, p -> new java.util.concurrent.atomic.AtomicInteger()).incrementAndGet();
+        if (plain && hit <= n) {
+            return res.status(HttpResponseStatus.SERVICE_UNAVAILABLE).sendString(Mono.just("try again")).then();
+        }
+        if (!plain && hit == 1) {
+            return res.status(HttpResponseStatus.TOO_MANY_REQUESTS).header(HttpHeaderNames.RETRY_AFTER, String.valueOf(n))
+                    .sendString(Mono.just("slow down")).then();
+        }
+        return json(res, ("{\"id\":\"" + id + "\",\"attempt\":" + hit + "}").getBytes());
+    }
+
+    private Mono<Void> rateLimited(HttpServerResponse res, String id) {
+        long now = System.nanoTime();
+        boolean accept;
+        synchronized (this) {
+            accept = lastRateLimitedAccept == Long.MIN_VALUE || now - lastRateLimitedAccept >= 1_000_000_000L;
+            if (accept) {
+                lastRateLimitedAccept = now;
+            }
+        }
+        if (!accept) {
+            return res.status(HttpResponseStatus.TOO_MANY_REQUESTS).header(HttpHeaderNames.RETRY_AFTER, "1")
+                    .sendString(Mono.just("one request per second, please")).then();
+        }
+        return json(res, ("{\"id\":\"" + id + "\"}").getBytes());
     }
 
     private Mono<Void> item(HttpServerResponse res, String collection, String id) {

@@ -1,0 +1,91 @@
+package dev.fanout.internal;
+
+import dev.fanout.FetchException.Kind;
+import dev.fanout.RetryPolicy;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import reactor.core.publisher.Mono;
+import reactor.core.scheduler.Scheduler;
+import reactor.util.retry.Retry;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.function.Supplier;
+
+/**
+ * Decides, after each failed attempt, whether and when to send the request again, as a Reactor
+ * {@link Retry} for {@code retryWhen}. Built on {@link Retry#from} rather than
+ * {@code Retry.backoff(...)}: {@code RetryBackoffSpec} cannot take its delay from the error, and a
+ * {@code Retry-After} header must replace the computed backoff. When no retry follows, the last
+ * error itself is signalled (not a {@code RetryExhaustedException}), so the result reports it.
+ */
+final class RetryStage {
+
+    private final RetryBudget budget;
+    private final Supplier<Scheduler> timer;
+    private final BooleanSupplier closed;
+
+    RetryStage(RetryBudget budget, Supplier<Scheduler> timer, BooleanSupplier closed) {
+        this.budget = budget;
+        this.timer = timer;
+        this.closed = closed;
+    }
+
+    /** Counts a first attempt towards the budget's deposits. */
+    void firstAttempt() {
+        budget.onFirstAttempt();
+    }
+
+    /** The {@code Retry} for one request under {@code policy}. */
+    Retry retry(ValidatedRequest request, RetryPolicy policy) {
+        return retry(request, policy, (error, attempt) -> { });
+    }
+
+    /**
+     * The {@code Retry} for one request under {@code policy}; {@code onRetry} is told the number of
+     * the attempt about to be scheduled (2 for the first retry) and the error that caused it.
+     */
+    Retry retry(ValidatedRequest request, RetryPolicy policy, java.util.function.ObjIntConsumer<Throwable> onRetry) {
+        return Retry.from(signals -> signals.concatMap(signal -> {
+            Throwable error = signal.failure();
+            Duration delay = delayBeforeRetry(request, policy, error, (int) signal.totalRetries() + 1);
+            if (delay == null) {
+                return Mono.error(error);
+            }
+            onRetry.accept(error, (int) signal.totalRetries() + 2);
+            return delay.isZero() ? Mono.just(0L) : Mono.delay(delay, timer.get());
+        }));
+    }
+
+    /** The wait before retry number {@code retry} (1 = the first), or null for no retry. */
+    Duration delayBeforeRetry(ValidatedRequest request, RetryPolicy policy, Throwable error, int retry) {
+        if (retry >= policy.maxAttempts() || closed.getAsBoolean() || error instanceof CircuitOpen) {
+            return null;
+        }
+        Kind kind = Pipeline.kindOf(error);
+        boolean wanted = error instanceof StatusFailure sf ? policy.retriesStatus(sf.status()) : policy.retries(kind);
+        if (!wanted || !policy.mayResend(request.request(), kind)) {
+            return null;
+        }
+        Duration delay;
+        Duration retryAfter = error instanceof StatusFailure sf ? retryAfter(sf) : null;
+        if (retryAfter != null) {
+            if (retryAfter.compareTo(policy.maxRetryAfter()) > 0) {
+                return null; // the server asks for longer than the caller will wait: fail now with the status
+            }
+            delay = retryAfter;
+        } else {
+            delay = policy.backoff(retry);
+        }
+        return budget.tryRetry() ? delay : null;
+    }
+
+    private Duration retryAfter(StatusFailure failure) {
+        if (failure.status() != 429 && failure.status() != 503) {
+            return null;
+        }
+        Instant now = Instant.ofEpochMilli(timer.get().now(TimeUnit.MILLISECONDS));
+        return RetryAfter.parse(failure.headers().get(HttpHeaderNames.RETRY_AFTER), now);
+    }
+}

@@ -1,0 +1,28 @@
+package dev.fanout.internal;
+
+import io.netty.handler.codec.http.HttpHeaders;
+
+/**
+ * A response whose status the retry policy retries, turned into an error signal inside the
+ * attempt so that {@code retryWhen} sees it; when no retry follows, it turns back into an
+ * HTTP_STATUS result with this status, headers and body. Internal signal: no stack trace.
+ */
+final class StatusFailure extends RuntimeException {
+
+    private static final long serialVersionUID = 1L;
+
+    final transient ExchangeResponse response;
+
+    StatusFailure(ExchangeResponse response) {
+        super("status " + response.status(), null, false, false);
+        this.response = response;
+    }
+
+    int status() {
+        return response.status();
+    }
+
+    HttpHeaders headers() {
+        return response.headers();
+    }
+}
