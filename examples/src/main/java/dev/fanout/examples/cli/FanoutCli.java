@@ -4,6 +4,7 @@ import dev.fanout.BatchProgress;
 import dev.fanout.FetchClient;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
+import dev.fanout.RetryPolicy;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -120,17 +121,22 @@ public final class FanoutCli implements Callable<Integer> {
             description = "How often progress is shown (default: 200ms for the bar, 2s for the line).")
     private Duration progressInterval;
 
-    @Option(names = {"-k", "--insecure"}, description = "Skip TLS certificate checks (not supported yet).")
+    @Option(names = {"-k", "--insecure"},
+            description = "Skip TLS certificate and host name checks (test servers only; warns once).")
     private boolean insecure;
 
-    @Option(names = "--retries", paramLabel = "N", description = "Retries per request (not supported yet).")
-    private Integer retries;
+    @Option(names = "--retries", paramLabel = "N", defaultValue = "2",
+            description = "Retries per request for transient failures and 429/502/503/504, with backoff and "
+                    + "Retry-After; 0 turns them off. Default: ${DEFAULT-VALUE}.")
+    private int retries;
 
-    @Option(names = "--rate", paramLabel = "R", description = "Requests per second, spaced evenly (not supported yet).")
+    @Option(names = "--rate", paramLabel = "R",
+            description = "Requests per second over all hosts, spaced evenly (no one-second window holds more "
+                    + "than R+1). Default: no limit.")
     private Double rate;
 
     @Option(names = "--rate-per-host", paramLabel = "R",
-            description = "Requests per second to one host (not supported yet).")
+            description = "Requests per second to one host, spaced evenly. Default: no limit.")
     private Double ratePerHost;
 
     @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help and exit.")
@@ -192,7 +198,6 @@ public final class FanoutCli implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        refuseUnsupported();
         FetchRequest template = template();
         boolean fromStdin = file.equals("-");
         Path path = fromStdin ? null : Path.of(file);
@@ -239,14 +244,6 @@ public final class FanoutCli implements Callable<Integer> {
         return 0;
     }
 
-    private void refuseUnsupported() {
-        String option = insecure ? "--insecure" : retries != null ? "--retries" : rate != null ? "--rate"
-                : ratePerHost != null ? "--rate-per-host" : null;
-        if (option != null) {
-            throw new UsageError(option + " is not supported yet by this version of the Fanout library");
-        }
-    }
-
     private FetchClient client(BatchProgress progress) {
         try {
             FetchClient.Builder builder = FetchClient.builder()
@@ -257,6 +254,19 @@ public final class FanoutCli implements Callable<Integer> {
                     .requestTimeout(timeout)
                     .maxBodySize(maxBody)
                     .listener(progress);
+            if (retries < 0) {
+                throw new UsageError("--retries " + retries + " (expected: >= 0)");
+            }
+            builder.retry(retries == 0 ? RetryPolicy.none() : RetryPolicy.defaults().maxAttempts(retries + 1));
+            if (rate != null) {
+                builder.rateLimit(rate);
+            }
+            if (ratePerHost != null) {
+                builder.rateLimitPerHost(ratePerHost);
+            }
+            if (insecure) {
+                builder.insecure();
+            }
             for (String header : headers) {
                 int colon = header.indexOf(':');
                 if (colon <= 0) {

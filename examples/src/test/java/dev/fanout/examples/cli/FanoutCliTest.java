@@ -229,11 +229,34 @@ class FanoutCliTest {
     }
 
     @Test
-    void optionsTheLibraryDoesNotSupportYetAreRefusedNotIgnored() {
-        assertUsageError(CliRun.of("", "--retries", "3"), "--retries is not supported yet");
-        assertUsageError(CliRun.of("", "--rate", "10"), "--rate is not supported yet");
-        assertUsageError(CliRun.of("", "--rate-per-host", "2"), "--rate-per-host is not supported yet");
-        assertUsageError(CliRun.of("", "--insecure"), "--insecure is not supported yet");
+    void retriesRetryTransientFailuresAndZeroTurnsThemOff() {
+        // /flaky/{key}?failures=1 answers 503 (Retry-After: 1) once per key, then 200
+        CliRun retried = CliRun.of(api.url("/flaky/cli-retry-a?failures=1"), "--progress", "none");
+        CliRun noRetries = CliRun.of(api.url("/flaky/cli-retry-b?failures=1"), "--retries", "0", "--progress", "none");
+
+        assertThat(retried.status()).isZero();
+        assertThat(retried.lines().get(0).get("ok").asBoolean()).isTrue();
+        assertThat(retried.lines().get(0).get("attempts").asInt()).isEqualTo(2);
+        assertThat(noRetries.lines().get(0).get("ok").asBoolean()).isFalse();
+        assertThat(noRetries.lines().get(0).get("status").asInt()).isEqualTo(503);
+        assertThat(noRetries.lines().get(0).get("attempts").asInt()).isEqualTo(1);
+        assertUsageError(CliRun.of("", "--retries", "-1"), "--retries -1 (expected: >= 0)");
+    }
+
+    @Test
+    void rateSpacesRequestsEvenly() {
+        // 6 requests at 5 per second, burst 1: the sixth cannot start before a second has passed
+        String input = IntStream.range(0, 6).mapToObj(i -> api.url("/v1/sample-data/users/" + (i + 1)))
+                .collect(Collectors.joining("\n"));
+        long start = System.nanoTime();
+        CliRun run = CliRun.of(input, "--rate", "5", "--progress", "none");
+        long tookMs = (System.nanoTime() - start) / 1_000_000;
+
+        assertThat(run.status()).isZero();
+        assertThat(run.lines()).hasSize(6).allMatch(l -> l.get("ok").asBoolean());
+        assertThat(tookMs).isGreaterThanOrEqualTo(1000);
+        assertUsageError(CliRun.of("", "--rate", "0"), "rateLimit: 0.0 (expected: > 0)");
+        assertUsageError(CliRun.of("", "--rate-per-host", "-2"), "rateLimitPerHost: -2.0 (expected: > 0)");
     }
 
     @Test
