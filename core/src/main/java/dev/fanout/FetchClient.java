@@ -58,8 +58,8 @@ import java.util.function.IntPredicate;
  *       of the body (Reactor Netty's {@code responseTimeout}, on the event loop); a body that trickles
  *       in just under it never trips it;</li>
  *   <li><b>request</b> – the whole attempt, from the moment it starts waiting for a connection permit or a
- *       pooled connection until the last byte of the body ({@code Mono.timeout}, on Reactor's parallel
- *       scheduler).</li>
+ *       pooled connection until the last byte of the body ({@code Mono.timeout}, on one Netty {@code HashedWheelTimer} shared by all clients, 10 ms
+ *       ticks)</li>
  * </ul>
  * All three are always on; {@link FetchRequest} can override them per request.
  *

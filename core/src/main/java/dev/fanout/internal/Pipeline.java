@@ -111,7 +111,7 @@ public final class Pipeline {
                     .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
                     // redirect hops each go through validation and admission again (RedirectFollower)
                     .then(redirects.follow(validated, (hop, strip) -> admit(hop,
-                            exchange.exchange(hop, strip, rates.beforeWrite(hostKey(hop))))).timeout(requestTimeout))
+                            exchange.exchange(hop, strip, rates.beforeWrite(hostKey(hop))))).timeout(requestTimeout, WheelTimer.SHARED))
                     .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
         }).doOnError(error -> {
             Kind kind = kindOf(error);
