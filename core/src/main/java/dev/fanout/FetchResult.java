@@ -106,8 +106,8 @@ public final class FetchResult {
      * @param redirects how many redirects were followed
      */
     public FetchResult withRedirects(String finalUrl, int redirects) {
-        if (redirects == 0 && finalUrl == null) {
-            return this;
+        if (redirects == 0 && this.redirects == 0) {
+            return this; // no redirect: url() is already the request's own URL
         }
         return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, error, mapper,
                 finalUrl, redirects, attemptKinds);
@@ -235,6 +235,9 @@ public final class FetchResult {
      * Used by the client.
      */
     public FetchResult withAttemptKinds(List<FetchException.Kind> kinds) {
+        if (kinds.isEmpty() && attemptKinds.isEmpty()) {
+            return this;
+        }
         return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, error, mapper,
                 finalUrl, redirects, List.copyOf(kinds));
     }

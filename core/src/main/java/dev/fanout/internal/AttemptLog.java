@@ -9,13 +9,16 @@ import java.util.List;
 final class AttemptLog {
 
     private int started;
-    private final List<Kind> failures = new ArrayList<>(2);
+    private List<Kind> failures; // made at the first failure: most requests have none
 
     synchronized void started() {
         started++;
     }
 
     synchronized void failed(Kind kind) {
+        if (failures == null) {
+            failures = new ArrayList<>(2);
+        }
         failures.add(kind);
     }
 
@@ -24,6 +27,6 @@ final class AttemptLog {
     }
 
     synchronized List<Kind> kinds() {
-        return List.copyOf(failures);
+        return failures == null ? List.of() : List.copyOf(failures);
     }
 }

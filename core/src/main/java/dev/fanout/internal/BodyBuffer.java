@@ -15,10 +15,13 @@ final class BodyBuffer {
 
     private static final byte[] EMPTY = new byte[0];
     private static final int INITIAL_UNKNOWN = 8 * 1024;
+    /** A declared length is trusted only this far up front, so a lying server cannot make us allocate 16 MiB for nothing. */
+    private static final int INITIAL_MAX = 64 * 1024;
 
     private final int limit;
     private final int status;
     private final HttpHeaders headers;
+    private final long expectedLength;
     private byte[] bytes;
     private int size;
 
@@ -27,8 +30,10 @@ final class BodyBuffer {
         this.limit = limit;
         this.status = status;
         this.headers = headers;
+        this.expectedLength = expectedLength;
         this.bytes = expectedLength == 0 ? EMPTY
-                : new byte[(int) Math.min(expectedLength > 0 ? expectedLength : INITIAL_UNKNOWN, limit)];
+                : new byte[(int) Math.min(expectedLength > 0 ? Math.min(expectedLength, INITIAL_MAX) : INITIAL_UNKNOWN,
+                        limit)];
     }
 
     BodyBuffer append(ByteBuf chunk) {
@@ -40,7 +45,11 @@ final class BodyBuffer {
             throw tooLarge(limit, status, headers);
         }
         if (size + n > bytes.length) {
-            bytes = Arrays.copyOf(bytes, (int) Math.min(Math.max((long) bytes.length * 2, size + n), limit));
+            long target = Math.max((long) bytes.length * 2, size + n);
+            if (expectedLength >= size + n) {
+                target = Math.min(target, expectedLength); // grow straight to the declared length, no final copy
+            }
+            bytes = Arrays.copyOf(bytes, (int) Math.min(target, limit));
         }
         chunk.getBytes(chunk.readerIndex(), bytes, size, n);
         size += n;

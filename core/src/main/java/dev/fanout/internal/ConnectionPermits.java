@@ -34,11 +34,18 @@ public final class ConnectionPermits {
      * next request, often started from that very onNext, finds the permit free).
      */
     public <T> Mono<T> withPermit(Mono<T> work) {
-        if (waiters.isEmpty() && tryAcquire()) {
-            return releasing(work);
-        }
-        return Mono.<Waiter>create(this::enqueue)
-                .flatMap(waiter -> waiter.deliver() ? releasing(work) : Mono.empty());
+        // Lazy: the permit is taken when the request gets here, not when the chain is built (a chain
+        // built ahead of a rate wait that is then cancelled would otherwise never give it back).
+        return Mono.defer(() -> {
+            if (closed) {
+                return Mono.error(new java.util.concurrent.CancellationException("client closed"));
+            }
+            if (waiters.isEmpty() && tryAcquire()) {
+                return releasing(work);
+            }
+            return Mono.<Waiter>create(this::enqueue)
+                    .flatMap(waiter -> waiter.deliver() ? releasing(work) : Mono.empty());
+        });
     }
 
     private <T> Mono<T> releasing(Mono<T> work) {

@@ -59,7 +59,7 @@ final class HostStreamPermits {
         hosts.values().forEach(e -> e.permits.close(error));
     }
 
-    private static String key(URI uri) {
+    static String key(URI uri) {
         int port = uri.getPort() != -1 ? uri.getPort() : "https".equalsIgnoreCase(uri.getScheme()) ? 443 : 80;
         return uri.getScheme().toLowerCase(java.util.Locale.ROOT) + "://" + uri.getHost().toLowerCase(java.util.Locale.ROOT)
                 + ":" + port;

@@ -20,6 +20,11 @@ final class ListenerHook {
         this.listener = listener;
     }
 
+    /** Whether anyone listens (a client without a listener skips building its callbacks). */
+    boolean active() {
+        return listener != FetchListener.NONE;
+    }
+
     Mono<FetchResult> observe(long index, FetchRequest request, Mono<FetchResult> run) {
         if (listener == FetchListener.NONE) {
             return run;

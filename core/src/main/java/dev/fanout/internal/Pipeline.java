@@ -5,6 +5,7 @@ import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.Sinks;
 
 import dev.fanout.RetryPolicy;
 
@@ -44,6 +45,8 @@ public final class Pipeline {
     private final RetryStage retries;
     private final HostBreaker breaker;
     private volatile boolean closed;
+    /** Fires on close() so that waits in progress (rate, cool-down, backoff) end at once. */
+    private final Sinks.Empty<Void> closing = Sinks.empty();
 
     public Pipeline(Settings settings) {
         this.settings = settings;
@@ -55,10 +58,13 @@ public final class Pipeline {
         this.redirects = new RedirectFollower(settings.followRedirects() ? settings.maxRedirects() : 0,
                 settings.allowHttpsToHttpRedirects(), validator);
         this.listener = new ListenerHook(settings.listener());
+        Mono<Void> closingError = closing.asMono()
+                .then(Mono.error(() -> new CancellationException("client closed")));
         this.rates = new RateLimiter(settings.rateLimit(), settings.rateLimitPerHost(), settings.rateLimitBurst(),
-                settings.retryPolicy().maxRetryAfter(), settings::timerScheduler, settings.adaptiveRate());
+                settings.retryPolicy().maxRetryAfter(), settings::timerScheduler, settings.adaptiveRate(), closingError);
         this.retries = new RetryStage(new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(),
-                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler, () -> closed);
+                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler, () -> closed,
+                closingError);
         this.breaker = new HostBreaker(settings.breakerFailures(),
                 settings.breakerCoolOff() == null ? 0 : settings.breakerCoolOff().toNanos(),
                 () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS));
@@ -93,6 +99,9 @@ public final class Pipeline {
         String host = hostKey(validated);
         AttemptLog log = new AttemptLog();
         Mono<RedirectFollower.Followed> attempt = Mono.defer(() -> {
+            if (closed) {
+                return Mono.error(new CancellationException("client closed"));
+            }
             Throwable open = breaker.check(host);
             if (open != null) {
                 return Mono.error(new CircuitOpen(open)); // fails fast, nothing sent
@@ -110,26 +119,34 @@ public final class Pipeline {
             return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
                     .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
                     // redirect hops each go through validation and admission again (RedirectFollower)
-                    .then(redirects.follow(validated, (hop, strip) -> admit(hop,
-                            exchange.exchange(hop, strip, rates.beforeWrite(hostKey(hop))))).timeout(requestTimeout, WheelTimer.SHARED))
-                    .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
+                    .then(redirects.follow(validated, (hop, strip) -> admit(hop, exchange.exchange(hop, strip,
+                            rates.writesLimited() ? rates.beforeWrite(hostKey(hop)) : null)))
+                            .timeout(requestTimeout, WheelTimer.SHARED))
+                    .flatMap(followed -> checkStatus(followed, policy, log, sentAt[0]));
         }).doOnError(error -> {
+            if (error instanceof CircuitOpen) {
+                return; // not an attempt: nothing was sent
+            }
             Kind kind = kindOf(error);
             log.failed(kind);
-            if (!(error instanceof CircuitOpen) && HostBreaker.connectionLevel(kind)) {
+            if (HostBreaker.connectionLevel(kind)) {
                 breaker.onFailure(host, error);
             }
         });
-        return attempt
-                // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
-                .retryWhen(retries.retry(validated, policy, (error, attemptNumber) -> listener.retry(request, index,
-                        attemptNumber, classify(validated, error, requestTimeout))))
-                .takeUntilOther(deadline.expiry())
+        // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
+        Mono<RedirectFollower.Followed> attempts = attempt.retryWhen(listener.active()
+                ? retries.retry(validated, policy, (error, attemptNumber) -> listener.retry(request, index,
+                        attemptNumber, classify(validated, error, requestTimeout)))
+                : retries.retry(validated, policy));
+        if (deadline != Deadline.none()) {
+            attempts = attempts.takeUntilOther(deadline.expiry());
+        }
+        return attempts
                 .map(followed -> toResult(index, validated, followed.response(), start, log)
                         .withRedirects(followed.last().safeUrl(), followed.hops()))
                 .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout, log)))
-                .switchIfEmpty(Mono.fromSupplier(() -> deadline.passed()
-                        ? deadlineResult(index, request, start, deadline, log)
+                .switchIfEmpty(Mono.fromSupplier(() -> closed ? cancelled(index, request, start, log.attempts())
+                        : deadline.passed() ? deadlineResult(index, request, start, deadline, log)
                         : toFailure(index, validated, new IllegalStateException(
                                 "the exchange completed without a response"), start, requestTimeout, log)));
     }
@@ -142,15 +159,16 @@ public final class Pipeline {
 
     /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
     private Mono<RedirectFollower.Followed> checkStatus(RedirectFollower.Followed followed, RetryPolicy policy,
-                                                        String host, AttemptLog log, long sentAt) {
+                                                        AttemptLog log, long sentAt) {
         ExchangeResponse response = followed.response();
+        String host = hostKey(followed.last()); // the host that answered, after any redirects
         breaker.onSuccess(host);
         rates.onResponse(host, response.status(), response.headers(), sentAt);
         if (settings.acceptStatus().test(response.status())) {
             return Mono.just(followed);
         }
         if (policy.retriesStatus(response.status())) {
-            return Mono.error(new StatusFailure(response));
+            return Mono.error(new StatusFailure(response, followed));
         }
         log.failed(Kind.HTTP_STATUS);
         return Mono.just(followed);
@@ -167,9 +185,9 @@ public final class Pipeline {
         return ErrorClassifier.kindOf(error);
     }
 
+    /** Scheme, lower-case host and port (the default one filled in): the same key the HTTP/2 host permits use. */
     private static String hostKey(ValidatedRequest v) {
-        java.net.URI uri = v.uri();
-        return uri.getScheme() + "://" + uri.getHost() + ":" + uri.getPort();
+        return HostStreamPermits.key(v.uri());
     }
 
     private FetchResult toResult(long index, ValidatedRequest v, ExchangeResponse response, long start,
@@ -196,7 +214,9 @@ public final class Pipeline {
             return cancelled(index, v.request(), start, log.attempts()).withAttemptKinds(log.kinds());
         }
         if (error instanceof StatusFailure sf) {
-            return statusFailure(index, v, sf.response, start, log);
+            FetchResult failure = statusFailure(index, v, sf.response, start, log);
+            return sf.followed == null ? failure
+                    : failure.withRedirects(sf.followed.last().safeUrl(), sf.followed.hops());
         }
         if (error instanceof ResponseFailure rf) {
             FetchException fe = new FetchException(rf.kind, method, v.safeUrl(), rf.status, rf.getMessage(), null);
@@ -272,6 +292,7 @@ public final class Pipeline {
     /** Ends everything in flight with CANCELLED results and releases the pool and event loops. */
     public Mono<Void> close() {
         closed = true;
+        closing.tryEmitEmpty();
         permits.close(new CancellationException("client closed"));
         if (hostStreams != null) {
             hostStreams.close(new CancellationException("client closed"));

@@ -56,6 +56,13 @@ final class RateLimiter {
      */
     RateLimiter(double globalRate, double perHostRate, int burst, Duration maxCoolDown, Supplier<Scheduler> timer,
                 boolean adaptive) {
+        this(globalRate, perHostRate, burst, maxCoolDown, timer, adaptive, Mono.never());
+    }
+
+    /** @param closing errors when the client closes: a wait in progress then ends at once */
+    RateLimiter(double globalRate, double perHostRate, int burst, Duration maxCoolDown, Supplier<Scheduler> timer,
+                boolean adaptive, Mono<Void> closing) {
+        this.closing = closing;
         this.global = globalRate > 0 ? new Bucket(globalRate, burst) : null;
         this.perHostRate = perHostRate;
         this.burst = burst;
@@ -64,6 +71,8 @@ final class RateLimiter {
         this.adaptive = adaptive;
         this.globalWrite = globalRate > 0 ? new Bucket(globalRate, burst) : null;
     }
+
+    private final Mono<Void> closing;
 
     /** Completes when an attempt to {@code host} may be sent; reserves that slot on subscription. */
     Mono<Void> acquire(String host) {
@@ -79,7 +88,7 @@ final class RateLimiter {
         return Mono.defer(() -> {
             long now = now();
             long wait = reserve(host, now);
-            return wait <= 0 ? Mono.<Void>empty() : Mono.delay(Duration.ofNanos(wait), timer.get()).then();
+            return wait <= 0 ? Mono.<Void>empty() : Mono.delay(Duration.ofNanos(wait), timer.get()).then().or(closing);
         });
     }
 
@@ -93,15 +102,20 @@ final class RateLimiter {
      * waits, and never long: only requests that left on time and were delayed on the way meet it.
      */
     Mono<Void> beforeWrite(String host) {
-        if (globalWrite == null && perHostRate <= 0) {
+        if (!writesLimited()) {
             return Mono.empty();
         }
         return Mono.defer(() -> {
             long wait = tryWrite(host, now());
             // not yet: wait, then ask again, so that timers a starved thread fires together still write apart
             return wait <= 0 ? Mono.<Void>empty()
-                    : Mono.delay(Duration.ofNanos(wait), timer.get()).then(beforeWrite(host));
+                    : Mono.delay(Duration.ofNanos(wait), timer.get()).then(beforeWrite(host)).or(closing);
         });
+    }
+
+    /** Whether writes are spaced at all (a fixed global or per-host rate); if not, {@link #beforeWrite} is a no-op. */
+    boolean writesLimited() {
+        return globalWrite != null || perHostRate > 0;
     }
 
     /** Takes the write buckets and returns 0 if a write conforms now, else how long until it would (taking nothing). */
@@ -135,8 +149,12 @@ final class RateLimiter {
      */
     void onResponse(String host, int status, HttpHeaders headers, long sentAt) {
         boolean refused = status == 429 || status == 503;
-        if (!adaptive && !refused) {
-            return;
+        if (!refused) {
+            // the common case, a host answering normally: no lock and no map insert unless it is under an adaptive rate
+            Host known = adaptive ? hosts.get(host) : null;
+            if (known == null || known.adaptiveRate <= 0) {
+                return;
+            }
         }
         long now = now();
         Host h = host(host);
@@ -155,8 +173,8 @@ final class RateLimiter {
         if (!refused) {
             return;
         }
-        Duration d = RetryAfter.parse(retryAfter,
-                Instant.ofEpochMilli(TimeUnit.NANOSECONDS.toMillis(now)));
+        // now() is a monotonic clock (nanoTime), not a date: an HTTP-date needs the wall clock
+        Duration d = RetryAfter.parse(retryAfter, Instant.ofEpochMilli(timer.get().now(TimeUnit.MILLISECONDS)));
         if (d == null || d.isZero() || d.compareTo(maxCoolDown) > 0) {
             return;
         }

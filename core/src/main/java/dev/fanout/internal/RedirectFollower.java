@@ -60,11 +60,7 @@ final class RedirectFollower {
         if (maxRedirects == 0) {
             return exchange.apply(first, false).map(r -> new Followed(r, first, 0));
         }
-        return Mono.defer(() -> {
-            Set<String> seen = new HashSet<>(); // per subscription: a re-subscribed chain starts afresh
-            seen.add(first.uri().toString());
-            return hop(first, false, 0, seen, exchange);
-        });
+        return hop(first, false, 0, null, exchange);
     }
 
     private Mono<Followed> hop(ValidatedRequest current, boolean stripCredentials, int hops, Set<String> seen,
@@ -88,7 +84,14 @@ final class RedirectFollower {
             if (hops >= maxRedirects) {
                 return Mono.error(tooMany(current, response.status(), "more than " + maxRedirects + " redirects"));
             }
-            if (!seen.add(target.toString())) {
+            // the chain's URLs, made at the first redirect (most responses are not one), inside the
+            // flatMap so that a re-subscribed chain (a retry) starts afresh
+            Set<String> chain = seen;
+            if (chain == null) {
+                chain = new HashSet<>();
+                chain.add(current.uri().toString());
+            }
+            if (!chain.add(target.toString())) {
                 return Mono.error(tooMany(current, response.status(), "redirect loop back to " + Redaction.url(target.toString())));
             }
             boolean strip = stripCredentials || !sameOrigin(current.uri(), target);
@@ -98,7 +101,7 @@ final class RedirectFollower {
             } catch (FetchException e) {
                 return Mono.error(e);
             }
-            return hop(next, strip, hops + 1, seen, exchange);
+            return hop(next, strip, hops + 1, chain, exchange);
         });
     }
 

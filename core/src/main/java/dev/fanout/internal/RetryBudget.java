@@ -8,7 +8,7 @@ import java.util.function.LongSupplier;
  * {@code minPerSecond} retries accrues with time (up to {@code minPerSecond} banked); each retry
  * withdraws one. So retries add at most {@code ratio} to the requests sent, plus the floor, and a
  * dead dependency is not hit by every item's retries at once. Written by hand: neither Reactor nor
- * Reactor Netty has one. Thread-safe; one lock, held for a few arithmetic operations.
+ * Reactor Netty has one. Thread-safe: deposits are atomic, and a retry takes one lock for a few arithmetic operations.
  */
 final class RetryBudget {
 
@@ -21,7 +21,8 @@ final class RetryBudget {
     private final long ratio;
     private final double minPerSecond;
     private final LongSupplier nanoClock;
-    private long deposits;
+    /** Atomic: every first attempt deposits, from every event loop; only retries take the lock. */
+    private final java.util.concurrent.atomic.AtomicLong deposits = new java.util.concurrent.atomic.AtomicLong();
     private double floor;
     private long lastNanos;
 
@@ -34,8 +35,10 @@ final class RetryBudget {
     }
 
     /** A first attempt is being sent. */
-    synchronized void onFirstAttempt() {
-        deposits = Math.min(MAX_DEPOSITS, deposits + ratio);
+    void onFirstAttempt() {
+        if (deposits.get() < MAX_DEPOSITS) {
+            deposits.accumulateAndGet(ratio, (d, r) -> Math.min(MAX_DEPOSITS, d + r));
+        }
     }
 
     /** Takes one retry from the budget; false when it is spent. */
@@ -47,10 +50,14 @@ final class RetryBudget {
             floor -= 1.0;
             return true;
         }
-        if (deposits >= UNIT) {
-            deposits -= UNIT;
-            return true;
+        for (;;) {
+            long d = deposits.get();
+            if (d < UNIT) {
+                return false;
+            }
+            if (deposits.compareAndSet(d, d - UNIT)) {
+                return true;
+            }
         }
-        return false;
     }
 }

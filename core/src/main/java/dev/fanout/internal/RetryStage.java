@@ -26,10 +26,18 @@ final class RetryStage {
     private final Supplier<Scheduler> timer;
     private final BooleanSupplier closed;
 
+    private final Mono<Void> closing;
+
     RetryStage(RetryBudget budget, Supplier<Scheduler> timer, BooleanSupplier closed) {
+        this(budget, timer, closed, Mono.never());
+    }
+
+    /** @param closing errors when the client closes: a backoff in progress then ends at once */
+    RetryStage(RetryBudget budget, Supplier<Scheduler> timer, BooleanSupplier closed, Mono<Void> closing) {
         this.budget = budget;
         this.timer = timer;
         this.closed = closed;
+        this.closing = closing;
     }
 
     /** Counts a first attempt towards the budget's deposits. */
@@ -54,7 +62,7 @@ final class RetryStage {
                 return Mono.error(error);
             }
             onRetry.accept(error, (int) signal.totalRetries() + 2);
-            return delay.isZero() ? Mono.just(0L) : Mono.delay(delay, timer.get());
+            return delay.isZero() ? Mono.just(0L) : Mono.delay(delay, timer.get()).or(closing.then(Mono.just(0L)));
         }));
     }
 

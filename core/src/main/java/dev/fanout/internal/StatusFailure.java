@@ -12,10 +12,17 @@ final class StatusFailure extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     final transient ExchangeResponse response;
+    /** Where the redirects (if any) led, so that a final failure still reports the last URL and hops. */
+    final transient RedirectFollower.Followed followed;
 
     StatusFailure(ExchangeResponse response) {
+        this(response, null);
+    }
+
+    StatusFailure(ExchangeResponse response, RedirectFollower.Followed followed) {
         super("status " + response.status(), null, false, false);
         this.response = response;
+        this.followed = followed;
     }
 
     int status() {

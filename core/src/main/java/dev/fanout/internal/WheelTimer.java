@@ -7,6 +7,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import reactor.core.Disposable;
 import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
 
 import java.util.concurrent.TimeUnit;
 
@@ -50,7 +51,7 @@ public final class WheelTimer implements Scheduler {
     /** A task on the wheel that is also its own cancel handle (one object per timeout). */
     private static final class Task implements TimerTask, Disposable {
         private final Runnable task;
-        private Timeout timeout;
+        private volatile Timeout timeout;
 
         Task(Runnable task) {
             this.task = task;
@@ -58,7 +59,9 @@ public final class WheelTimer implements Scheduler {
 
         @Override
         public void run(Timeout t) {
-            task.run();
+            // Off the wheel's one thread at once: what a timeout sets off (cancelling the exchange,
+            // classifying, the caller's own subscriber) must not hold up every other timeout.
+            Schedulers.parallel().schedule(task);
         }
 
         @Override
@@ -68,7 +71,8 @@ public final class WheelTimer implements Scheduler {
 
         @Override
         public boolean isDisposed() {
-            return timeout.isCancelled() || timeout.isExpired();
+            Timeout t = timeout;
+            return t != null && (t.isCancelled() || t.isExpired());
         }
     }
 
