@@ -5,7 +5,7 @@
 #   ./benchmarks/run.sh                    full set, 3 interleaved repeats, S4 = 1,000,000 URLs (< 10 min on 2 cores)
 #   ./benchmarks/run.sh --quick            small sizes, 1 repeat (about a minute): proves the harness works
 #   ./benchmarks/run.sh --scenarios S4 --s4-count 10000000    the full ten-million-URL S4 on its own
-#   ./benchmarks/run.sh --micro            the JMH micro-benchmarks with -prof gc (bytes per request)
+#   ./benchmarks/run.sh --micro [JMH options]   the JMH micro-benchmarks with -prof gc (bytes per request)
 #
 # Other options go to the harness: --repeats N, --scenarios S1,S3, --clients a,b, --target nginx|netty, --out DIR.
 # JDK: $BENCH_JAVA if set, else the newest JDK 21+ under /usr/lib/jvm (so the virtual-thread client runs),
@@ -46,6 +46,8 @@ echo "JDK for every client: $java_bin ($("$java_bin" -version 2>&1 | head -1))" 
 cp="benchmarks/target/fanout-benchmarks.jar:benchmarks/target/lib/*"
 if [[ "${1:-}" == "--micro" ]]; then
   shift
-  exec "$java_bin" -cp "$cp" org.openjdk.jmh.Main -prof gc -f 1 -wi 3 -w 1s -i 5 -r 1s "$@" 'dev.fanout.benchmarks.micro.*'
+  # Given options replace the short defaults (one fork, 3 x 1 s warm-up, 5 x 1 s measurement).
+  if [[ $# -eq 0 ]]; then set -- -f 1 -wi 3 -w 1s -i 5 -r 1s; fi
+  exec "$java_bin" -cp "$cp" org.openjdk.jmh.Main -prof gc "$@" 'dev.fanout.benchmarks.micro.*'
 fi
 exec "$java_bin" -cp "$cp" dev.fanout.benchmarks.load.LoadBench "$@"
