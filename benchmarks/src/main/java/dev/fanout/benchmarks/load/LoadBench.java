@@ -33,9 +33,12 @@ import java.util.stream.Collectors;
  * --s4-count N       URLs for S4 (default 1,000,000; 100,000 with --quick)
  * --target T         auto (nginx, else the Reactor Netty fallback), nginx or netty
  * --out DIR          where results go (default benchmarks/results)
+ * --jfr DIR          record each run with JFR (settings=profile) into DIR, for profiling
  * </pre>
  */
 public final class LoadBench {
+
+    private static Path jfrDir;
 
     private LoadBench() {
     }
@@ -56,6 +59,9 @@ public final class LoadBench {
         long s4Count = Long.parseLong(opts.getOrDefault("s4-count", quick ? "100000" : "1000000"));
         Path out = Path.of(opts.getOrDefault("out", "benchmarks/results"));
         Files.createDirectories(out);
+        if (opts.containsKey("jfr")) {
+            jfrDir = Files.createDirectories(Path.of(opts.get("jfr")));
+        }
 
         List<String> peers = new ArrayList<>(Scenario.PEERS);
         if (!JdkVirtualThreadClient.available()) {
@@ -144,6 +150,10 @@ public final class LoadBench {
                 "--client", client, "--scenario", s.id(), "--url", baseUrl + s.path(), "--n", String.valueOf(s.n()),
                 "--warmup", String.valueOf(s.warmup()), "--concurrency", String.valueOf(s.concurrency()),
                 "--check", s.check()));
+        if (jfrDir != null) {
+            cmd.add(1, "-XX:StartFlightRecording=settings=profile,filename="
+                    + jfrDir.resolve(s.id() + "-" + client + "-" + System.nanoTime() + ".jfr").toAbsolutePath());
+        }
         Process p = new ProcessBuilder(cmd)
                 .redirectError(ProcessBuilder.Redirect.appendTo(log.toFile()))
                 .start();
