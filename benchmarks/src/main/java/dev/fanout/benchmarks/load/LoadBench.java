@@ -70,8 +70,10 @@ public final class LoadBench {
                     + " has no virtual threads; jdk-virtual-threads is skipped (run on JDK 21+ to include it)");
         }
         if (opts.containsKey("clients")) {
-            List<String> wanted = Arrays.asList(opts.get("clients").split(","));
-            peers.retainAll(wanted);
+            List<String> wanted = new ArrayList<>(Arrays.asList(opts.get("clients").split(",")));
+            wanted.removeIf(c -> c.equals("jdk-virtual-threads") && !JdkVirtualThreadClient.available());
+            peers.clear();
+            peers.addAll(wanted);
         }
         List<String> wantedScenarios = Arrays.asList(opts.getOrDefault("scenarios", "S1,S2,S3,S4,S5").split(","));
         List<Scenario> scenarios = Scenario.all(quick, repeats, s4Count, peers).stream()
@@ -93,17 +95,26 @@ public final class LoadBench {
         String targetDescription;
         try (Target target = startTarget(opts.getOrDefault("target", "auto"), java, classPath, work)) {
             targetDescription = target.description();
+            // Interrupted (Ctrl-C): still stop the server we started.
+            Thread stopTarget = new Thread(target::close, "stop-target");
+            Runtime.getRuntime().addShutdownHook(stopTarget);
             System.err.println("target: " + targetDescription + " at " + target.baseUrl());
             for (Scenario s : scenarios) {
                 for (int rep = 1; rep <= s.repeats(); rep++) {
                     for (String client : s.clients()) {
+                        long accepted = target.acceptedConnections();
                         Map<String, Object> r = runOnce(java, classPath, target.baseUrl(), s, client, log);
+                        if (accepted >= 0) {
+                            // warm-up included: a client that keeps its connections opens about `concurrency`
+                            r.put("connectionsOpened", target.acceptedConnections() - accepted - 1);
+                        }
                         r.put("repeat", rep);
                         runs.add(r);
                         System.err.printf("%s %d/%d %-20s %s%n", s.id(), rep, s.repeats(), client, Report.brief(r));
                     }
                 }
             }
+            Runtime.getRuntime().removeShutdownHook(stopTarget);
         }
         machine.put("loadAverageBefore", loadBefore);
         machine.put("loadAverageAfter", Machine.loadAverage());
@@ -145,11 +156,15 @@ public final class LoadBench {
 
     private static Map<String, Object> runOnce(String java, String classPath, String baseUrl, Scenario s,
                                                String client, Path log) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of(java, "-Xms" + s.heap(), "-Xmx" + s.heap(),
+        List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + s.heap(),
                 "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", classPath, RunOne.class.getName(),
                 "--client", client, "--scenario", s.id(), "--url", baseUrl + s.path(), "--n", String.valueOf(s.n()),
                 "--warmup", String.valueOf(s.warmup()), "--concurrency", String.valueOf(s.concurrency()),
                 "--check", s.check()));
+        if (s.id().equals("S4")) {
+            // The whole heap committed and touched up front: RSS starts at its plateau, so growth is real.
+            cmd.addAll(1, List.of("-Xms" + s.heap(), "-XX:+AlwaysPreTouch"));
+        }
         if (jfrDir != null) {
             cmd.add(1, "-XX:StartFlightRecording=settings=profile,filename="
                     + jfrDir.resolve(s.id() + "-" + client + "-" + System.nanoTime() + ".jfr").toAbsolutePath());

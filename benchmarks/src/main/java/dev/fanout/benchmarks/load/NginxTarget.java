@@ -85,6 +85,7 @@ final class NginxTarget implements Target {
                 + "  server {\n"
                 + "    listen 127.0.0.1:" + port + " backlog=4096;\n"
                 + "    root " + www + ";\n"
+                + "    location = /nginx_status { stub_status; }\n"
                 + "    location = /delay { echo_sleep 0.1; echo '{\"slept\":100}'; }\n"
                 + "    location = /flaky {\n"
                 + "      if ($fail) { return 503 '{\"error\":\"unavailable\"}'; }\n"
@@ -127,6 +128,24 @@ final class NginxTarget implements Target {
     static int freePort() throws IOException {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName("127.0.0.1"))) {
             return s.getLocalPort();
+        }
+    }
+
+    /** Connections nginx has accepted so far (stub_status), or -1. */
+    @Override
+    public long acceptedConnections() {
+        try {
+            java.net.http.HttpResponse<String> res = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create(baseUrl() + "/nginx_status")).build(),
+                    java.net.http.HttpResponse.BodyHandlers.ofString());
+            // "Active connections: 1 \nserver accepts handled requests\n 12 12 34 \n..."
+            String[] lines = res.body().split("\n");
+            return Long.parseLong(lines[2].trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return -1;
         }
     }
 

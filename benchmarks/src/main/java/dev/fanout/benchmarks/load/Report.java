@@ -59,6 +59,8 @@ final class Report {
         st.put("ok", ok);
         st.put("n", n);
         st.put("allAccounted", runs.stream().allMatch(r -> Boolean.TRUE.equals(r.get("accounted"))));
+        st.put("connectionsOpenedMax", runs.stream().filter(r -> r.get("connectionsOpened") != null)
+                .mapToLong(r -> ((Number) r.get("connectionsOpened")).longValue()).max().orElse(-1));
         st.put("jdk", runs.get(0).get("jdk"));
         st.put("transport", runs.get(0).get("transport"));
         return st;
@@ -202,10 +204,10 @@ final class Report {
     }
 
     static String brief(Map<String, Object> r) {
-        return String.format(Locale.ROOT, "%,10.0f req/s  wall %.3f s  cpu %.3f s/10k  rss %.0f MB  ok %s/%s%s",
+        return String.format(Locale.ROOT, "%,10.0f req/s  wall %.3f s  cpu %.3f s/10k  rss %.0f MB  conns %s  ok %s/%s%s",
                 ((Number) r.get("rps")).doubleValue(), ((Number) r.get("wallSeconds")).doubleValue(),
                 ((Number) r.get("cpuSecondsPer10k")).doubleValue(), ((Number) r.get("peakRssMb")).doubleValue(),
-                r.get("ok"), r.get("n"), Boolean.TRUE.equals(r.get("accounted")) ? "" : "  NOT ACCOUNTED");
+                r.getOrDefault("connectionsOpened", "?"), r.get("ok"), r.get("n"), Boolean.TRUE.equals(r.get("accounted")) ? "" : "  NOT ACCOUNTED");
     }
 
     private static double rps(Map<String, Map<String, Object>> s, String client) {

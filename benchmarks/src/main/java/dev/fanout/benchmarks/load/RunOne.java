@@ -103,6 +103,9 @@ public final class RunOne {
             case "jdk-virtual-threads":
                 return new JdkVirtualThreadClient(concurrency);
             default:
+                if (name.startsWith("probe")) {
+                    return new ProbeClient(concurrency, name);
+                }
                 throw new IllegalArgumentException("client: " + name);
         }
     }

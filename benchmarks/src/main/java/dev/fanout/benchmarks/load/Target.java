@@ -13,6 +13,11 @@ interface Target extends AutoCloseable {
     /** What is serving, for the results: "nginx 1.22.1 (1 worker)" for example. */
     String description();
 
+    /** Connections the server has accepted so far, or -1 when it cannot tell. */
+    default long acceptedConnections() {
+        return -1;
+    }
+
     /** Stops the process this target started, and only that one. */
     @Override
     void close();
