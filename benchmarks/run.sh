@@ -2,8 +2,8 @@
 # Fanout's end-to-end benchmarks: builds the benchmarks module (no `mvn install`), makes sure nginx
 # is there, and runs the whole set, each client in a JVM of its own, against nginx on 127.0.0.1.
 #
-#   ./benchmarks/run.sh                    full set, 3 interleaved repeats, S4 = 1,000,000 URLs (< 10 min on 2 cores)
-#   ./benchmarks/run.sh --quick            small sizes, 1 repeat (about a minute): proves the harness works
+#   ./benchmarks/run.sh                    full set, 3 interleaved repeats, S4 = 1,000,000 URLs (sized for < 10 min on a quiet 2-core machine)
+#   ./benchmarks/run.sh --quick            small sizes, 1 repeat (about two minutes): proves the harness works
 #   ./benchmarks/run.sh --scenarios S4 --s4-count 10000000    the full ten-million-URL S4 on its own
 #   ./benchmarks/run.sh --micro [JMH options]   the JMH micro-benchmarks with -prof gc (bytes per request)
 #

@@ -26,7 +26,7 @@ import java.util.stream.Collectors;
  * client inherits another's JIT profile, warm pools or garbage.
  *
  * <pre>
- * --quick            small sizes, one repeat: proves the harness end to end in about a minute
+ * --quick            small sizes, one repeat: proves the harness end to end in about two minutes
  * --repeats N        interleaved repeats (default 3)
  * --scenarios S1,S2  which scenarios (default all)
  * --clients a,b      which clients (default all; jdk-virtual-threads only on JDK 21+)
