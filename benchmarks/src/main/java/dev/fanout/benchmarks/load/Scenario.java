@@ -32,9 +32,4 @@ record Scenario(String id, String title, String path, String check, long n, int 
                         "size:" + TargetFiles.SMALL_SIZE, quick ? 20_000 : 200_000, quick ? 2_000 : 20_000, 256,
                         FANOUT_ONLY, "2g", repeats));
     }
-
-    /** Requests per second a run with this wall time stands for, or for S2 its wall time. */
-    boolean timed() {
-        return id.equals("S2");
-    }
 }
