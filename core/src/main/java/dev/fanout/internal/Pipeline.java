@@ -34,6 +34,8 @@ import java.util.concurrent.CancellationException;
  */
 public final class Pipeline {
 
+    private static final String REQUEST_NAME = "fanout.request";
+
     private final Settings settings;
     private final RequestValidator validator;
     private final ConnectionPermits permits;
@@ -121,6 +123,10 @@ public final class Pipeline {
                     // redirect hops each go through validation and admission again (RedirectFollower)
                     .then(redirects.follow(validated, (hop, strip) -> admit(hop, exchange.exchange(hop, strip,
                             rates.writesLimited() ? rates.beforeWrite(hostKey(hop)) : null)))
+                            // Named so that Mono.timeout does not walk the whole operator chain and build
+                            // its step names into a description at every subscription (about 6 % of the CPU
+                            // per request in the S1 benchmark; never shown: failures are classified by type).
+                            .name(REQUEST_NAME)
                             .timeout(requestTimeout, WheelTimer.SHARED))
                     .flatMap(followed -> checkStatus(followed, policy, log, sentAt[0]));
         }).doOnError(error -> {

@@ -1,0 +1,117 @@
+package dev.fanout.benchmarks.load;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.fanout.FetchClient;
+import reactor.netty.resources.LoopResources;
+
+import java.lang.management.ManagementFactory;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.function.UnaryOperator;
+
+/**
+ * One measured run in a JVM of its own: one client, one scenario. Warms up, measures, and prints
+ * one line {@code RESULT {json}} with wall time, CPU time, peak heap and RSS and every outcome
+ * counted. Started by {@link LoadBench}; arguments are {@code --name value} pairs.
+ */
+public final class RunOne {
+
+    private RunOne() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        Map<String, String> a = new HashMap<>();
+        for (int i = 0; i + 1 < args.length; i += 2) {
+            a.put(args[i].substring(2), args[i + 1]);
+        }
+        String clientName = a.get("client");
+        String scenario = a.get("scenario");
+        String url = a.get("url");
+        long n = Long.parseLong(a.get("n"));
+        int warmup = Integer.parseInt(a.getOrDefault("warmup", "0"));
+        int concurrency = Integer.parseInt(a.get("concurrency"));
+        Check check = Check.parse(a.get("check"));
+        boolean series = scenario.equals("S4");
+
+        UnaryOperator<FetchClient.Builder> customize = scenario.equals("S5") ? FaultRetries::enable : b -> b;
+        Map<String, Object> out = new LinkedHashMap<>();
+        try (ResourceSampler sampler = new ResourceSampler(series ? 500 : 100, series);
+             LoadClient client = create(clientName, concurrency, customize)) {
+            Tally warm = new Tally();
+            if (warmup > 0) {
+                client.run(url, warmup, check, warm);
+            }
+            Tally tally = new Tally();
+            sampler.follow(tally);
+            long cpu0 = processCpuNanos();
+            long t0 = System.nanoTime();
+            if (series) {
+                ((FanoutClients.AsCompleted) client).runGenerated(url, n, check, tally);
+            } else {
+                client.run(url, Math.toIntExact(n), check, tally);
+            }
+            long wall = System.nanoTime() - t0;
+            long cpu = processCpuNanos() - cpu0;
+
+            out.put("client", clientName);
+            out.put("scenario", scenario);
+            out.put("n", n);
+            out.put("concurrency", concurrency);
+            out.put("warmup", warmup);
+            out.put("warmupOk", warm.ok());
+            out.put("ok", tally.ok());
+            out.put("failed", tally.failed());
+            out.put("errors", tally.errors());
+            out.put("accounted", tally.total() == n);
+            out.put("statuses", tally.statuses());
+            out.put("errorKinds", tally.errorKinds());
+            out.put("wallSeconds", wall / 1e9);
+            out.put("rps", n / (wall / 1e9));
+            out.put("cpuSeconds", cpu / 1e9);
+            out.put("cpuSecondsPer10k", cpu / 1e9 / n * 10_000);
+            out.put("peakHeapMb", sampler.peakHeapMb());
+            out.put("jdk", System.getProperty("java.vm.vendor") + " " + Runtime.version());
+            out.put("transport", clientName.startsWith("jdk") ? "JDK NIO (java.net.http)"
+                    : (LoopResources.hasNativeSupport() ? "Netty native" : "Netty NIO"));
+            out.put("maxHeapMb", Runtime.getRuntime().maxMemory() / 1048576);
+            if (scenario.equals("S5")) {
+                out.put("retries", FaultRetries.STATUS);
+            }
+            if (series) {
+                out.put("samples", sampler.series());
+            }
+        }
+        out.put("peakRssMb", ResourceSampler.peakRssMb());
+        System.out.println("RESULT " + new ObjectMapper().writeValueAsString(out));
+        System.out.flush();
+        System.exit(0);
+    }
+
+    static LoadClient create(String name, int concurrency, UnaryOperator<FetchClient.Builder> customize) {
+        switch (name) {
+            case "fanout-as-completed":
+                return new FanoutClients.AsCompleted(concurrency, customize);
+            case "fanout-fetch-all":
+                return new FanoutClients.All(concurrency, customize);
+            case "reactor-netty":
+                return new ReactorNettyClient(concurrency);
+            case "webclient":
+                return new WebClientClient(concurrency);
+            case "jdk-async":
+                return new JdkAsyncClient(concurrency);
+            case "jdk-virtual-threads":
+                return new JdkVirtualThreadClient(concurrency);
+            default:
+                if (name.startsWith("probe")) {
+                    return new ProbeClient(concurrency, name);
+                }
+                throw new IllegalArgumentException("client: " + name);
+        }
+    }
+
+    private static long processCpuNanos() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                .getProcessCpuTime();
+    }
+}

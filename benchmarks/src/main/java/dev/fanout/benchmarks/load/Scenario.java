@@ -1,0 +1,35 @@
+package dev.fanout.benchmarks.load;
+
+import java.util.List;
+
+/**
+ * One end-to-end scenario: what to fetch, how many, at what concurrency, with which clients.
+ *
+ * @param check    the {@link Check} every response must pass
+ * @param heap     the {@code -Xmx} of each run's JVM
+ * @param repeats  how many interleaved repeats (S4 runs once: it is a soak, not a race)
+ */
+record Scenario(String id, String title, String path, String check, long n, int warmup, int concurrency,
+                List<String> clients, String heap, int repeats) {
+
+    static final List<String> PEERS = List.of("fanout-as-completed", "fanout-fetch-all", "reactor-netty", "webclient",
+            "jdk-async", "jdk-virtual-threads");
+    static final List<String> FANOUT_ONLY = List.of("fanout-as-completed");
+
+    /** The scenarios at full size ({@code quick == false}) or at the small size that proves the harness works. */
+    static List<Scenario> all(boolean quick, int repeats, long s4Count, List<String> peers) {
+        int large = TargetFiles.itemCount(TargetFiles.LARGE_SIZE);
+        return List.of(
+                new Scenario("S1", "throughput: GET 1 KB JSON", "/1k.json", "size:" + TargetFiles.SMALL_SIZE,
+                        quick ? 20_000 : 200_000, quick ? 2_000 : 20_000, 256, peers, "2g", repeats),
+                new Scenario("S2", "latency-bound: GET 100 ms endpoint (ideal 1.0 s)", "/delay", "any",
+                        2_000, 200, 200, peers, "2g", repeats),
+                new Scenario("S3", "decode: GET 100 KB JSON, Jackson tree", "/100k.json", "json:" + large,
+                        quick ? 500 : 2_000, quick ? 100 : 200, 32, peers, "2g", repeats),
+                new Scenario("S4", "scale: generated URLs through fetchAsCompleted, -Xmx256m", "/1k.json",
+                        "size:" + TargetFiles.SMALL_SIZE, s4Count, 0, 256, FANOUT_ONLY, "256m", 1),
+                new Scenario("S5", "faults: S1 with 10% 503 (" + FaultRetries.STATUS + ")", "/flaky",
+                        "size:" + TargetFiles.SMALL_SIZE, quick ? 20_000 : 200_000, quick ? 2_000 : 20_000, 256,
+                        FANOUT_ONLY, "2g", repeats));
+    }
+}
