@@ -1,5 +1,8 @@
 package dev.fanout;
 
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.type.TypeFactory;
 import dev.fanout.internal.Redaction;
 
 import java.time.Duration;
@@ -36,6 +39,7 @@ public final class FetchRequest {
     private final Duration responseTimeout;
     private final Duration connectTimeout;
     private final RetryPolicy retry;
+    private final JavaType decodeAs;
 
     private FetchRequest(String method, String url, String[] headers, byte[] body, Object json, String contentType,
                          Duration timeout, Duration responseTimeout, Duration connectTimeout) {
@@ -44,6 +48,13 @@ public final class FetchRequest {
 
     private FetchRequest(String method, String url, String[] headers, byte[] body, Object json, String contentType,
                          Duration timeout, Duration responseTimeout, Duration connectTimeout, RetryPolicy retry) {
+        this(method, url, headers, body, json, contentType, timeout, responseTimeout, connectTimeout, retry, null);
+    }
+
+    private FetchRequest(String method, String url, String[] headers, byte[] body, Object json, String contentType,
+                         Duration timeout, Duration responseTimeout, Duration connectTimeout, RetryPolicy retry,
+                         JavaType decodeAs) {
+        this.decodeAs = decodeAs;
         this.retry = retry;
         this.method = method;
         this.url = url;
@@ -109,12 +120,12 @@ public final class FetchRequest {
         String[] next = Arrays.copyOf(headers, headers.length + 2);
         next[headers.length] = name;
         next[headers.length + 1] = value;
-        return new FetchRequest(method, url, next, body, json, contentType, timeout, responseTimeout, connectTimeout, retry);
+        return new FetchRequest(method, url, next, body, json, contentType, timeout, responseTimeout, connectTimeout, retry, decodeAs);
     }
 
     /** A copy with another URL (used for redirects, and to drop user info from the URL). */
     public FetchRequest withUrl(String url) {
-        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout, connectTimeout, retry);
+        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout, connectTimeout, retry, decodeAs);
     }
 
     /**
@@ -125,14 +136,14 @@ public final class FetchRequest {
     public FetchRequest withMethodAndNoBody(String method) {
         Objects.requireNonNull(method, "method");
         String[] kept = withoutHeaders(headers, "Content-Type", "Content-Length", "Content-Encoding");
-        return new FetchRequest(method, url, kept, null, null, null, timeout, responseTimeout, connectTimeout, retry);
+        return new FetchRequest(method, url, kept, null, null, null, timeout, responseTimeout, connectTimeout, retry, decodeAs);
     }
 
     /** A copy without any header of the given names (case-insensitive). */
     public FetchRequest withoutHeaders(String... names) {
         String[] kept = withoutHeaders(headers, names);
         return kept == headers ? this
-                : new FetchRequest(method, url, kept, body, json, contentType, timeout, responseTimeout, connectTimeout, retry);
+                : new FetchRequest(method, url, kept, body, json, contentType, timeout, responseTimeout, connectTimeout, retry, decodeAs);
     }
 
     private static String[] withoutHeaders(String[] headers, String... names) {
@@ -156,14 +167,14 @@ public final class FetchRequest {
      * {@code Content-Type: application/json} unless a content type header was given.
      */
     public FetchRequest json(Object value) {
-        return new FetchRequest(method, url, headers, null, value, null, timeout, responseTimeout, connectTimeout, retry);
+        return new FetchRequest(method, url, headers, null, value, null, timeout, responseTimeout, connectTimeout, retry, decodeAs);
     }
 
     /** Sends raw bytes as the body with the given content type (may be null to send none). */
     public FetchRequest body(byte[] bytes, String contentType) {
         Objects.requireNonNull(bytes, "bytes");
         return new FetchRequest(method, url, headers, bytes.clone(), null, contentType, timeout, responseTimeout,
-                connectTimeout, retry);
+                connectTimeout, retry, decodeAs);
     }
 
     /**
@@ -172,7 +183,7 @@ public final class FetchRequest {
      */
     public FetchRequest timeout(Duration timeout) {
         return new FetchRequest(method, url, headers, body, json, contentType, positive(timeout, "timeout"),
-                responseTimeout, connectTimeout, retry);
+                responseTimeout, connectTimeout, retry, decodeAs);
     }
 
     /**
@@ -181,7 +192,7 @@ public final class FetchRequest {
      */
     public FetchRequest responseTimeout(Duration timeout) {
         return new FetchRequest(method, url, headers, body, json, contentType, this.timeout,
-                positive(timeout, "responseTimeout"), connectTimeout, retry);
+                positive(timeout, "responseTimeout"), connectTimeout, retry, decodeAs);
     }
 
     /**
@@ -190,7 +201,32 @@ public final class FetchRequest {
      */
     public FetchRequest retry(RetryPolicy policy) {
         return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout,
-                connectTimeout, Objects.requireNonNull(policy, "retry"));
+                connectTimeout, Objects.requireNonNull(policy, "retry"), decodeAs);
+    }
+
+    /**
+     * Decodes a successful response's JSON body into {@code type} inside the pipeline, on the I/O
+     * thread that received it (so that many bodies decode in parallel, before results are merged);
+     * {@link FetchResult#json(Class)} then returns that value without parsing again. A body that does
+     * not decode makes the result a {@link FetchException.Kind#DECODE} failure, with the status,
+     * headers and body kept. Default: nothing is decoded until asked.
+     */
+    public FetchRequest decode(Class<?> type) {
+        Objects.requireNonNull(type, "type");
+        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout,
+                connectTimeout, retry, TypeFactory.defaultInstance().constructType(type));
+    }
+
+    /** Like {@link #decode(Class)}, for a generic type such as {@code new TypeReference<List<User>>() {}}. */
+    public FetchRequest decode(TypeReference<?> type) {
+        Objects.requireNonNull(type, "type");
+        return new FetchRequest(method, url, headers, body, json, contentType, timeout, responseTimeout,
+                connectTimeout, retry, TypeFactory.defaultInstance().constructType(type));
+    }
+
+    /** The type the pipeline decodes a successful body into, or null. */
+    public JavaType decodeAs() {
+        return decodeAs;
     }
 
     /** This request's own retry policy, or null to use the client's. */
@@ -205,7 +241,7 @@ public final class FetchRequest {
      */
     public FetchRequest connectTimeout(Duration timeout) {
         return new FetchRequest(method, url, headers, body, json, contentType, this.timeout, responseTimeout,
-                positive(timeout, "connectTimeout"), retry);
+                positive(timeout, "connectTimeout"), retry, decodeAs);
     }
 
     /** The method, upper case as given. */

@@ -52,15 +52,19 @@ public final class FetchResult {
     private final String finalUrl;
     private final int redirects;
     private final List<FetchException.Kind> attemptKinds;
+    /** The body decoded in the pipeline into the request's {@code decodeAs()} type, or null. */
+    private final Object decoded;
 
     private FetchResult(long index, FetchRequest request, int status, HttpHeaders headers, byte[] body,
                         long elapsedNanos, int attempts, FetchException error, ObjectMapper mapper) {
-        this(index, request, status, headers, body, elapsedNanos, attempts, error, mapper, null, 0, List.of());
+        this(index, request, status, headers, body, elapsedNanos, attempts, error, mapper, null, 0, List.of(),
+                null);
     }
 
     private FetchResult(long index, FetchRequest request, int status, HttpHeaders headers, byte[] body,
                         long elapsedNanos, int attempts, FetchException error, ObjectMapper mapper,
-                        String finalUrl, int redirects, List<FetchException.Kind> attemptKinds) {
+                        String finalUrl, int redirects, List<FetchException.Kind> attemptKinds, Object decoded) {
+        this.decoded = decoded;
         this.finalUrl = finalUrl;
         this.redirects = redirects;
         this.attemptKinds = attemptKinds;
@@ -110,7 +114,7 @@ public final class FetchResult {
             return this; // no redirect: url() is already the request's own URL
         }
         return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, error, mapper,
-                finalUrl, redirects, attemptKinds);
+                finalUrl, redirects, attemptKinds, decoded);
     }
 
     /**
@@ -178,6 +182,9 @@ public final class FetchResult {
      * @throws FetchException of kind {@link FetchException.Kind#DECODE} when the body is not valid JSON
      */
     public JsonNode json() {
+        if (decoded instanceof JsonNode node) {
+            return node;
+        }
         try {
             JsonNode node = mapper.readTree(body);
             return node == null ? mapper.missingNode() : node;
@@ -192,6 +199,9 @@ public final class FetchResult {
      * @throws FetchException of kind {@link FetchException.Kind#DECODE} when the body does not decode
      */
     public <T> T json(Class<T> type) {
+        if (decoded != null && request.decodeAs().hasRawClass(type) && !request.decodeAs().hasContentType()) {
+            return type.cast(decoded); // decoded in the pipeline (FetchRequest.decode)
+        }
         try {
             return mapper.readValue(body, type);
         } catch (IOException e) {
@@ -204,7 +214,12 @@ public final class FetchResult {
      *
      * @throws FetchException of kind {@link FetchException.Kind#DECODE} when the body does not decode
      */
+    @SuppressWarnings("unchecked")
     public <T> T json(TypeReference<T> type) {
+        if (decoded != null
+                && request.decodeAs().equals(com.fasterxml.jackson.databind.type.TypeFactory.defaultInstance().constructType(type))) {
+            return (T) decoded; // decoded in the pipeline (FetchRequest.decode)
+        }
         try {
             return mapper.readValue(body, type);
         } catch (IOException e) {
@@ -239,7 +254,26 @@ public final class FetchResult {
             return this;
         }
         return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, error, mapper,
-                finalUrl, redirects, List.copyOf(kinds));
+                finalUrl, redirects, List.copyOf(kinds), decoded);
+    }
+
+    /**
+     * Decodes the body into the request's {@link FetchRequest#decodeAs()} type, for the pipeline: a
+     * copy carrying the value, or a {@link FetchException.Kind#DECODE} failure keeping the response.
+     */
+    public FetchResult decodedForRequest() {
+        com.fasterxml.jackson.databind.JavaType type = request.decodeAs();
+        if (type == null || error != null) {
+            return this;
+        }
+        try {
+            Object value = mapper.readValue(body, type);
+            return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts, null, mapper,
+                    finalUrl, redirects, attemptKinds, value);
+        } catch (IOException e) {
+            return new FetchResult(index, request, status, headers, body, elapsedNanos, attempts,
+                    decodeError(e, type.toString()), mapper, finalUrl, redirects, attemptKinds, null);
+        }
     }
 
     /** Why the request failed, or empty for a success. */

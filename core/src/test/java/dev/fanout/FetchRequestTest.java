@@ -23,13 +23,29 @@ class FetchRequestTest {
                 r -> r.body(new byte[] {1, 2}, "application/octet-stream"),
                 r -> r.timeout(Duration.ofSeconds(1)),
                 r -> r.responseTimeout(Duration.ofSeconds(2)),
-                r -> r.connectTimeout(Duration.ofSeconds(3)));
+                r -> r.connectTimeout(Duration.ofSeconds(3)),
+                r -> r.retry(RetryPolicy.none()),
+                r -> r.decode(Map.class));
         for (UnaryOperator<FetchRequest> mutate : mutators) {
             FetchRequest changed = mutate.apply(original);
             assertThat(changed).isNotSameAs(original);
             assertThat(describe(changed)).isNotEqualTo(before);
             assertThat(describe(original)).isEqualTo(before);
         }
+    }
+
+    @Test
+    void everyMutatorCarriesTheOtherFieldsAlong() {
+        FetchRequest full = FetchRequest.post("http://h/x").header("A", "1").json(Map.of("k", "v"))
+                .timeout(Duration.ofSeconds(1)).responseTimeout(Duration.ofSeconds(2))
+                .connectTimeout(Duration.ofSeconds(3)).retry(RetryPolicy.none()).decode(Map.class);
+        FetchRequest more = full.header("B", "2");
+        assertThat(more.timeout()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(more.responseTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(more.connectTimeout()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(more.retry()).isSameAs(RetryPolicy.none());
+        assertThat(more.decodeAs()).isEqualTo(full.decodeAs());
+        assertThat(more.jsonValue()).isEqualTo(Map.of("k", "v"));
     }
 
     @Test
@@ -74,6 +90,6 @@ class FetchRequestTest {
 
     private static String describe(FetchRequest r) {
         return r.method() + r.url() + r.headerCount() + r.jsonValue() + (r.body() == null ? "-" : r.body().length)
-                + r.contentType() + r.timeout() + r.responseTimeout() + r.connectTimeout();
+                + r.contentType() + r.timeout() + r.responseTimeout() + r.connectTimeout() + r.retry() + r.decodeAs();
     }
 }

@@ -15,8 +15,8 @@ final class BodyBuffer {
 
     private static final byte[] EMPTY = new byte[0];
     private static final int INITIAL_UNKNOWN = 8 * 1024;
-    /** A declared length is trusted only this far up front, so a lying server cannot make us allocate 16 MiB for nothing. */
-    private static final int INITIAL_MAX = 64 * 1024;
+    /** A declared length is trusted up to 1 MiB up front (most bodies: one exact allocation, no copy), so a lying server cannot make us allocate 16 MiB for nothing. */
+    private static final int INITIAL_MAX = 1024 * 1024;
 
     private final int limit;
     private final int status;

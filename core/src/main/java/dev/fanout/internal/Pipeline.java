@@ -199,8 +199,10 @@ public final class Pipeline {
     private FetchResult toResult(long index, ValidatedRequest v, ExchangeResponse response, long start,
                                  AttemptLog log) {
         if (settings.acceptStatus().test(response.status())) {
+            // decoded here, on the thread that completed the exchange, when the request asks for it
             return FetchResult.success(index, v.request(), response.status(), response.headers(), response.body(),
-                    since(start), log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds());
+                    since(start), log.attempts(), settings.objectMapper()).withAttemptKinds(log.kinds())
+                    .decodedForRequest();
         }
         return statusFailure(index, v, response, start, log);
     }

@@ -11,6 +11,11 @@ public interface Check {
     /** True when {@code status} and {@code body} are what the endpoint serves. */
     boolean ok(int status, byte[] body);
 
+    /** For a {@code json:N} check, N (the items the decoded tree must hold); otherwise -1. */
+    default int jsonItems() {
+        return -1;
+    }
+
     /** Parses a check from its command-line form: {@code size:N}, {@code json:N} (items array of N) or {@code any}. */
     static Check parse(String spec) {
         if (spec.startsWith("size:")) {
@@ -20,15 +25,23 @@ public interface Check {
         if (spec.startsWith("json:")) {
             int items = Integer.parseInt(spec.substring(5));
             ObjectMapper mapper = new ObjectMapper();
-            return (status, body) -> {
-                if (status != 200) {
-                    return false;
+            return new Check() {
+                @Override
+                public boolean ok(int status, byte[] body) {
+                    if (status != 200) {
+                        return false;
+                    }
+                    try {
+                        JsonNode tree = mapper.readTree(body);
+                        return tree.get("items").size() == items;
+                    } catch (IOException | RuntimeException e) {
+                        return false;
+                    }
                 }
-                try {
-                    JsonNode tree = mapper.readTree(body);
-                    return tree.get("items").size() == items;
-                } catch (IOException | RuntimeException e) {
-                    return false;
+
+                @Override
+                public int jsonItems() {
+                    return items;
                 }
             };
         }
