@@ -72,8 +72,13 @@ final class RetryStage {
             return null;
         }
         Kind kind = Pipeline.kindOf(error);
-        boolean wanted = error instanceof StatusFailure sf ? policy.retriesStatus(sf.status()) : policy.retries(kind);
-        if (!wanted || !policy.mayResend(request.request(), kind)) {
+        boolean wanted = error instanceof StatusFailure sf ? policy.retriesStatus(sf.status())
+                : policy.retries(kind)
+                // a DNS lookup that timed out is transient, like a connect timeout; NXDOMAIN is an answer
+                || kind == Kind.DNS && policy.retries(Kind.CONNECT_TIMEOUT) && ErrorClassifier.isDnsTimeout(error);
+        // an HTTP/2 stream the server refused (REFUSED_STREAM) never ran: safe to send again, any method
+        boolean safe = policy.mayResend(request.request(), kind) || ErrorClassifier.neverProcessed(error);
+        if (!wanted || !safe) {
             return null;
         }
         Duration delay;

@@ -146,6 +146,13 @@ class RetryStageTest {
         assertThat(s.delayBeforeRetry(request("POST"), p.retryNonIdempotent(true), status(503, null), 1)).isNotNull();
         assertThat(s.delayBeforeRetry(request("GET"), p.retryOnStatus(c -> c == 500), status(500, null), 1)).isNotNull();
         assertThat(s.delayBeforeRetry(request("GET"), RetryPolicy.none(), new ConnectException("x"), 1)).isNull();
+        // DNS: a lookup that timed out is retried, NXDOMAIN is not
+        assertThat(s.delayBeforeRetry(request("GET"), p, new io.netty.resolver.dns.DnsNameResolverTimeoutException(
+                new java.net.InetSocketAddress("127.0.0.1", 53), new io.netty.handler.codec.dns.DefaultDnsQuestion("slow.test",
+                io.netty.handler.codec.dns.DnsRecordType.A), "query timed out after 5000 milliseconds"), 1))
+                .isNotNull();
+        assertThat(s.delayBeforeRetry(request("GET"), p, new java.net.UnknownHostException(
+                "Failed to resolve 'nope.invalid' [A(1)] after 2 queries"), 1)).isNull();
     }
 
     @Test

@@ -71,6 +71,7 @@ class DnsTest {
             assertThat(e.isDnsTimeout()).as(e.getMessage()).isFalse();
             assertThat(e.getMessage()).contains("could not resolve host");
             assertThat(e.kind().requestNeverSent()).isTrue();
+            assertThat(r.attempts()).as("NXDOMAIN is an answer: not retried").isEqualTo(1);
         }
     }
 
@@ -82,6 +83,8 @@ class DnsTest {
             FetchException e = r.error().orElseThrow();
             assertThat(e.isDnsTimeout()).as(e.getMessage()).isTrue();
             assertThat(e.getMessage()).contains("DNS lookup timed out");
+            assertThat(r.attempts()).as("a resolver timeout is transient: retried").isEqualTo(3);
+            assertThat(r.attemptKinds()).containsExactly(Kind.DNS, Kind.DNS, Kind.DNS);
         }
     }
 
