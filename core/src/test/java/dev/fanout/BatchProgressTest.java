@@ -1,9 +1,7 @@
 package dev.fanout;
 
 import dev.fanout.FetchException.Kind;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.test.StepVerifier;
@@ -22,11 +20,6 @@ class BatchProgressTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     @Test
     void countsEveryResultBySuccessKindStatusBytesAndHost() {

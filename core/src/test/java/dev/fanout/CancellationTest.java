@@ -1,8 +1,6 @@
 package dev.fanout;
 
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.Disposable;
@@ -22,11 +20,6 @@ class CancellationTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     private static void await(BooleanSupplier condition, String what) {
         long deadline = System.nanoTime() + 5_000_000_000L;

@@ -2,9 +2,7 @@ package dev.fanout;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
@@ -20,11 +18,6 @@ class DecodeInPipelineTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     record Widget(int id, String name, List<String> tags) {
     }

@@ -1,9 +1,7 @@
 package dev.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
@@ -21,11 +19,6 @@ class DesignContractTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     record Widget(int id, String name, List<String> tags) {
     }

@@ -1,10 +1,8 @@
 package dev.fanout;
 
 import dev.fanout.FetchException.Kind;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
 import dev.fanout.testing.UnacceptingSocket;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -28,11 +26,6 @@ class FailuresTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     private static FetchResult one(FetchClient client, FetchRequest request) {
         return client.fetch(request).block(Duration.ofSeconds(20));

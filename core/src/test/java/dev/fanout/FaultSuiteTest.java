@@ -3,7 +3,6 @@ package dev.fanout;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.testing.FaultServer;
 import dev.fanout.testing.FaultServer.Fault;
-import dev.fanout.testing.LeakDetection;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -56,7 +55,6 @@ class FaultSuiteTest {
     void tearDown() {
         assertPoolQuiet(client);
         client.close();
-        LeakDetection.assertNoLeaks();
     }
 
     private FetchResult get(String url) {

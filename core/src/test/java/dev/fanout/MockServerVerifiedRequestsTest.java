@@ -1,10 +1,8 @@
 package dev.fanout;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.MockServerSupport;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -34,11 +32,6 @@ class MockServerVerifiedRequestsTest {
     @BeforeEach
     void reset() {
         mock.reset();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     @Test

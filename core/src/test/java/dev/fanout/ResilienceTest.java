@@ -1,11 +1,11 @@
 package dev.fanout;
 
 import dev.fanout.FetchException.Kind;
+import dev.fanout.testing.Closer;
 import dev.fanout.testing.FaultServer;
 import dev.fanout.testing.FaultServer.Fault;
-import dev.fanout.testing.LeakDetection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 import reactor.test.StepVerifier;
 
@@ -17,34 +17,23 @@ import java.util.function.Function;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 
-import static dev.fanout.testing.PoolAssertions.assertPoolQuiet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Rate limits, cool-down, the retry budget under an outage, the batch deadline and backpressure, against real sockets. */
 class ResilienceTest {
 
-    final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : toClose) {
-            if (c instanceof FetchClient client) {
-                assertPoolQuiet(client);
-            }
-            c.close();
-        }
-        LeakDetection.assertNoLeaks();
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     private FaultServer server() {
         FaultServer s = new FaultServer().start();
-        toClose.add(s);
+        closer.add(s);
         return s;
     }
 
     private FetchClient client(Function<FetchClient.Builder, FetchClient.Builder> config) {
         FetchClient c = config.apply(FetchClient.builder()).build();
-        toClose.add(c);
+        closer.add(c);
         return c;
     }
 

@@ -1,11 +1,11 @@
 package dev.fanout;
 
 import dev.fanout.FetchException.Kind;
+import dev.fanout.testing.Closer;
 import dev.fanout.testing.FaultServer;
 import dev.fanout.testing.FaultServer.Fault;
-import dev.fanout.testing.LeakDetection;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.publisher.Flux;
 
 import java.time.Duration;
@@ -17,7 +17,6 @@ import java.util.Map;
 import java.util.Random;
 import java.util.Set;
 
-import static dev.fanout.testing.PoolAssertions.assertPoolQuiet;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /** Volume: stale keep-alive connections, and a load with random faults where nothing is lost or duplicated. */
@@ -30,27 +29,17 @@ class StaleConnectionAndLoadTest {
      */
     static final int LOAD = Integer.getInteger("fanout.test.load", 50_000);
 
-    final List<AutoCloseable> toClose = new ArrayList<>();
-
-    @AfterEach
-    void tearDown() throws Exception {
-        for (AutoCloseable c : toClose) {
-            if (c instanceof FetchClient client) {
-                assertPoolQuiet(client);
-            }
-            c.close();
-        }
-        LeakDetection.assertNoLeaks();
-    }
+    @RegisterExtension
+    final Closer closer = new Closer();
 
     @Test
     void sequentialGetsAgainstAServerClosingKeepAliveConnectionsSeeNoErrors() throws Exception {
         // 1 s keep-alive and 5 requests per connection, both closed silently, against the 4 s default maxIdleTime:
         // pooled connections regularly go stale under the client.
         FaultServer server = new FaultServer(1000, 5).start();
-        toClose.add(server);
+        closer.add(server);
         FetchClient client = FetchClient.builder().build();
-        toClose.add(client);
+        closer.add(client);
 
         long start = System.nanoTime();
         List<FetchResult> failures = new ArrayList<>();
@@ -77,7 +66,7 @@ class StaleConnectionAndLoadTest {
     @Test
     void underRandomFaultsEveryInputYieldsExactlyOneResultAndSuccessesMatchTheServer() {
         FaultServer server = new FaultServer().start();
-        toClose.add(server);
+        closer.add(server);
         FetchClient client = FetchClient.builder()
                 .concurrency(256)
                 .maxConnectionsPerHost(256)
@@ -85,7 +74,7 @@ class StaleConnectionAndLoadTest {
                 .requestTimeout(Duration.ofSeconds(5))
                 .retry(RetryPolicy.backoff(3, Duration.ofMillis(5)))
                 .build();
-        toClose.add(client);
+        closer.add(client);
 
         Fault[] faults = {Fault.CLOSE_AFTER_REQUEST, Fault.RESET_BEFORE_RESPONSE, Fault.RESET_MID_BODY,
                 Fault.STALL_HEADERS, Fault.STALL_BODY, Fault.MALFORMED_STATUS, Fault.BROKEN_CHUNKED, Fault.STATUS,

@@ -97,11 +97,6 @@ public final class NettyExchange {
                 .doOnChannelInit((observer, channel, remoteAddress) -> channels.add(channel));
     }
 
-    /** Sends {@code request} and collects the response; errors are raw, for the classifier. */
-    public Mono<ExchangeResponse> exchange(ValidatedRequest request) {
-        return exchange(request, false, null);
-    }
-
     /**
      * Sends {@code request} and collects the response.
      *

@@ -128,7 +128,7 @@ public final class Pipeline {
                             // per request in the S1 benchmark; never shown: failures are classified by type).
                             .name(REQUEST_NAME)
                             .timeout(requestTimeout, WheelTimer.SHARED))
-                    .flatMap(followed -> checkStatus(followed, policy, log, sentAt[0]));
+                    .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
         }).doOnError(error -> {
             if (error instanceof CircuitOpen) {
                 return; // not an attempt: nothing was sent
@@ -165,9 +165,10 @@ public final class Pipeline {
 
     /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
     private Mono<RedirectFollower.Followed> checkStatus(RedirectFollower.Followed followed, RetryPolicy policy,
-                                                        AttemptLog log, long sentAt) {
+                                                        String requestedHost, AttemptLog log, long sentAt) {
         ExchangeResponse response = followed.response();
-        String host = hostKey(followed.last()); // the host that answered, after any redirects
+        // the host that answered: the requested one unless redirects led elsewhere (key computed once)
+        String host = followed.hops() == 0 ? requestedHost : hostKey(followed.last());
         breaker.onSuccess(host);
         rates.onResponse(host, response.status(), response.headers(), sentAt);
         if (settings.acceptStatus().test(response.status())) {

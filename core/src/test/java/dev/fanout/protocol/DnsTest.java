@@ -5,11 +5,9 @@ import dev.fanout.FetchException;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestDnsServer;
 import dev.fanout.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -36,11 +34,6 @@ class DnsTest {
     @AfterAll
     static void stop() {
         dns.close();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     private static FetchClient.Builder builder() {

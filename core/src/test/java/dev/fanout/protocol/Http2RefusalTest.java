@@ -4,7 +4,6 @@ import dev.fanout.FetchClient;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
-import dev.fanout.testing.LeakDetection;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
@@ -23,7 +22,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2HeadersFrame;
 import io.netty.util.ReferenceCountUtil;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
@@ -89,11 +87,6 @@ class Http2RefusalTest {
         refuse.close().syncUninterruptibly();
         goAway.close().syncUninterruptibly();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     private static String url(Channel server) {

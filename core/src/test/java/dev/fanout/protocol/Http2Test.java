@@ -5,13 +5,11 @@ import dev.fanout.FetchException;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchResult;
 import dev.fanout.internal.ErrorClassifier;
-import dev.fanout.testing.LeakDetection;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -73,11 +71,6 @@ class Http2Test {
         h2.disposeNow(Duration.ofSeconds(5));
         h1Tls.disposeNow(Duration.ofSeconds(5));
         h2c.disposeNow(Duration.ofSeconds(5));
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     private static String url(DisposableServer s, String path) {

@@ -5,11 +5,9 @@ import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchResult;
 import dev.fanout.internal.AddressGuard;
 import dev.fanout.testing.CountingServer;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestResolver;
 import io.netty.util.NetUtil;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -37,11 +35,6 @@ class PrivateAddressGuardTest {
     @AfterAll
     static void stop() {
         server.close();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     private static FetchResult fetch(FetchClient client, String url) {

@@ -3,10 +3,8 @@ package dev.fanout.protocol;
 import dev.fanout.FetchClient;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchResult;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestProxy;
 import dev.fanout.testing.TestServer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
@@ -20,11 +18,6 @@ class ProxyTest {
 
     @RegisterExtension
     static final TestServer server = new TestServer();
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
-    }
 
     private static FetchResult fetch(FetchClient client) {
         return client.fetch(server.url("/ok")).block(Duration.ofSeconds(10));

@@ -6,14 +6,12 @@ import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
 import dev.fanout.testing.CountingServer;
-import dev.fanout.testing.LeakDetection;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -57,11 +55,6 @@ class RedirectTest {
         a.disposeNow(Duration.ofSeconds(5));
         b.disposeNow(Duration.ofSeconds(5));
         tls.disposeNow(Duration.ofSeconds(5));
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     /** /to?status=302&url=...: a redirect; /chain/{n}: n more hops on the same server; /loop; /echo. */

@@ -5,12 +5,10 @@ import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchResult;
 import dev.fanout.internal.BlockedAddressException;
 import dev.fanout.internal.ErrorClassifier;
-import dev.fanout.testing.LeakDetection;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.ssl.SslHandshakeTimeoutException;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -58,11 +56,6 @@ class ResponseLimitsTest {
     @AfterAll
     static void stop() {
         raw.disposeNow(Duration.ofSeconds(5));
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     private static FetchResult fetch(FetchClient client, String path) {

@@ -3,13 +3,11 @@ package dev.fanout.protocol;
 import dev.fanout.FetchClient;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchResult;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestResolver;
 import io.netty.handler.ssl.ClientAuth;
 import io.netty.pkitesting.CertificateBuilder;
 import io.netty.pkitesting.X509Bundle;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import reactor.core.publisher.Mono;
@@ -106,11 +104,6 @@ class TlsTest {
         for (DisposableServer s : List.of(trusted, wrongHost, expired, untrusted, mutual, sni, silent)) {
             s.disposeNow(Duration.ofSeconds(5));
         }
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     private static String url(DisposableServer s) {

@@ -5,10 +5,8 @@ import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
 import dev.fanout.internal.Redaction;
-import dev.fanout.testing.LeakDetection;
 import dev.fanout.testing.TestServer;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -31,11 +29,6 @@ class ValidationAndRedactionTest {
     @AfterAll
     static void close() {
         client.close();
-    }
-
-    @AfterEach
-    void noLeaks() {
-        LeakDetection.assertNoLeaks();
     }
 
     private static FetchResult fetch(FetchRequest request) {
