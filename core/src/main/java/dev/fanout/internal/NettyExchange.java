@@ -34,6 +34,13 @@ public final class NettyExchange {
      */
     private static final Duration POOL_ACQUIRE_TIMEOUT = Duration.ofHours(24);
 
+    /**
+     * One event loop per core. Reactor Netty's own default, {@code max(cores, 4)}, is sized for servers;
+     * for a client on a small machine the extra loops only add thread hand-offs and context switches
+     * (S1 benchmark on 2 cores: about 20 % less CPU per request with 2 loops than with 4).
+     */
+    static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
+
     private final Settings settings;
     private final LoopResources ownLoops;
     private final ConnectionProvider provider;
@@ -47,7 +54,7 @@ public final class NettyExchange {
         this.settings = settings;
         io.netty.handler.ssl.SslContext sslContext = TlsConfig.context(settings.tls(), settings.http2());
         this.ownLoops = settings.loopResources() == null
-                ? LoopResources.create("fanout", LoopResources.DEFAULT_IO_WORKER_COUNT, true)
+                ? LoopResources.create("fanout", EVENT_LOOPS, true)
                 : null;
         ConnectionProvider.Builder pool = ConnectionProvider.builder("fanout")
                 .maxConnections(settings.maxConnectionsPerHost());
