@@ -112,22 +112,28 @@ public final class Pipeline {
             if (log.attempts() == 1) {
                 retries.firstAttempt();
             }
-            long[] sentAt = new long[1];
+            // redirect hops each go through validation and admission again (RedirectFollower)
+            Mono<RedirectFollower.Followed> send = redirects.follow(validated, (hop, strip) -> admit(hop,
+                            exchange.exchange(hop, strip, rates.writesLimited() ? rates.beforeWrite(hostKey(hop)) : null)))
+                    // Named so that Mono.timeout does not walk the whole operator chain and build
+                    // its step names into a description at every subscription (about 6 % of the CPU
+                    // per request in the S1 benchmark; never shown: failures are classified by type).
+                    .name(REQUEST_NAME)
+                    .timeout(requestTimeout, WheelTimer.SHARED);
             // The token wait is here, per attempt, before the connection permit: it holds no connection,
             // but it does hold this item's flatMap slot. Deliberately: waiting upstream of flatMap would
             // leave retries unlimited, and a per-host wait there would stall every other host behind one
             // slow host's queue (head-of-line blocking); while the batch waits on a rate, the rate, not
             // the slots, is what limits it.
-            return rates.acquire(host) // rate limits and host cool-down, before a connection permit is held
+            Mono<Void> rateWait = rates.acquire(host); // rate limits and host cool-down, before a connection permit is held
+            if (rateWait == RateLimiter.NO_WAIT) { // the common case: nothing to wait for, no operators for it
+                long sentAt = rates.now();
+                return send.flatMap(followed -> checkStatus(followed, policy, host, log, sentAt));
+            }
+            long[] sentAt = new long[1];
+            return rateWait
                     .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
-                    // redirect hops each go through validation and admission again (RedirectFollower)
-                    .then(redirects.follow(validated, (hop, strip) -> admit(hop, exchange.exchange(hop, strip,
-                            rates.writesLimited() ? rates.beforeWrite(hostKey(hop)) : null)))
-                            // Named so that Mono.timeout does not walk the whole operator chain and build
-                            // its step names into a description at every subscription (about 6 % of the CPU
-                            // per request in the S1 benchmark; never shown: failures are classified by type).
-                            .name(REQUEST_NAME)
-                            .timeout(requestTimeout, WheelTimer.SHARED))
+                    .then(send)
                     .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
         }).doOnError(error -> {
             if (error instanceof CircuitOpen) {
@@ -140,7 +146,7 @@ public final class Pipeline {
             }
         });
         // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
-        Mono<RedirectFollower.Followed> attempts = attempt.retryWhen(listener.active()
+        Mono<RedirectFollower.Followed> attempts = RetryStage.onFailure(attempt, () -> listener.active()
                 ? retries.retry(validated, policy, (error, attemptNumber) -> listener.retry(request, index,
                         attemptNumber, classify(validated, error, requestTimeout)))
                 : retries.retry(validated, policy));

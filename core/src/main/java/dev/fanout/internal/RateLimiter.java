@@ -34,6 +34,9 @@ import java.util.function.Supplier;
  */
 final class RateLimiter {
 
+    /** What {@link #acquire} returns when nothing limits the host at that moment: callers may skip it. */
+    static final Mono<Void> NO_WAIT = Mono.empty();
+
     private static final long SECOND = 1_000_000_000L;
     private static final double MIN_ADAPTIVE_RATE = 1.0;
     private static final int PRUNE_AT = 10_000;
@@ -74,7 +77,10 @@ final class RateLimiter {
 
     private final Mono<Void> closing;
 
-    /** Completes when an attempt to {@code host} may be sent; reserves that slot on subscription. */
+    /**
+     * Completes when an attempt to {@code host} may be sent; reserves that slot on subscription.
+     * {@link #NO_WAIT} when no rate or cool-down applies to the host now.
+     */
     Mono<Void> acquire(String host) {
         if (global == null && perHostRate <= 0) {
             Host h = adaptive ? host(host) : hosts.get(host);
@@ -82,7 +88,7 @@ final class RateLimiter {
                 if (h != null) {
                     h.countSend(now());
                 }
-                return Mono.empty();
+                return NO_WAIT;
             }
         }
         return Mono.defer(() -> {

@@ -10,6 +10,7 @@ import reactor.util.retry.Retry;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Supplier;
 
@@ -43,6 +44,22 @@ final class RetryStage {
     /** Counts a first attempt towards the budget's deposits. */
     void firstAttempt() {
         budget.onFirstAttempt();
+    }
+
+    /**
+     * {@code attempt} with {@code retryWhen(retry)} applied only once it has failed. Nearly every request
+     * succeeds at the first attempt, and {@code retryWhen} pays at every subscription for a companion it
+     * then never uses (a sink, the retry function's {@code concatMap} with its queue, their
+     * subscriptions); here the success path pays for one {@code onErrorResume}. On the first failure the
+     * error is replayed to {@code retryWhen} as its first signal, and each retry it asks for subscribes
+     * {@code attempt} again, so the decisions and their numbering are exactly those of
+     * {@code attempt.retryWhen(retry)}.
+     */
+    static <T> Mono<T> onFailure(Mono<T> attempt, Supplier<Retry> retry) {
+        return attempt.onErrorResume(first -> {
+            AtomicBoolean replayed = new AtomicBoolean();
+            return Mono.defer(() -> replayed.getAndSet(true) ? attempt : Mono.<T>error(first)).retryWhen(retry.get());
+        });
     }
 
     /** The {@code Retry} for one request under {@code policy}. */

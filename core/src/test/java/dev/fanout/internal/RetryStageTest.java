@@ -71,6 +71,49 @@ class RetryStageTest {
     }
 
     @Test
+    void onFailureWaitsAndCountsExactlyAsRetryWhenDoes() {
+        RetryPolicy policy = RetryPolicy.backoff(3, Duration.ofMillis(100)).jitter(0);
+        AtomicInteger calls = new AtomicInteger();
+        StepVerifier.withVirtualTime(() -> RetryStage.onFailure(failing(2, new ConnectException("refused"), calls),
+                        () -> stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+                .expectSubscription()
+                .expectNoEvent(Duration.ofMillis(299)) // 100 ms, then 200 ms: the first failure counts as retry 1
+                .thenAwait(Duration.ofMillis(1))
+                .expectNext(3)
+                .expectComplete()
+                .verify(Duration.ofSeconds(5));
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void onFailureEndsWithTheLastErrorAfterMaxAttempts() {
+        RetryPolicy policy = RetryPolicy.backoff(3, Duration.ofMillis(100)).jitter(0);
+        AtomicInteger calls = new AtomicInteger();
+        ConnectException refused = new ConnectException("refused");
+        StepVerifier.withVirtualTime(() -> RetryStage.onFailure(failing(5, refused, calls),
+                        () -> stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+                .expectSubscription()
+                .thenAwait(Duration.ofSeconds(1))
+                .expectErrorSatisfies(e -> assertThat(e).isSameAs(refused))
+                .verify(Duration.ofSeconds(5));
+        assertThat(calls).hasValue(3);
+    }
+
+    @Test
+    void onFailureBuildsNoRetryWhenTheFirstAttemptSucceeds() {
+        AtomicInteger calls = new AtomicInteger();
+        AtomicInteger retriesBuilt = new AtomicInteger();
+        StepVerifier.create(RetryStage.onFailure(failing(0, new ConnectException("refused"), calls), () -> {
+                    retriesBuilt.incrementAndGet();
+                    return reactor.util.retry.Retry.max(3);
+                }))
+                .expectNext(1)
+                .verifyComplete();
+        assertThat(calls).hasValue(1);
+        assertThat(retriesBuilt).hasValue(0);
+    }
+
+    @Test
     void fullJitterDrawsBelowTheComputedBackoff() {
         RetryPolicy policy = RetryPolicy.backoff(2, Duration.ofSeconds(1)).jitter(1.0).random(() -> 0.75);
         assertThat(policy.backoff(1)).isEqualTo(Duration.ofMillis(250));
