@@ -37,8 +37,13 @@ final class ProbeClient implements LoadClient {
                     .maxLifeTime(Duration.ofMinutes(5)).evictInBackground(Duration.ofSeconds(10));
         }
         this.provider = b.build();
-        this.loops = LoopResources.create("probe", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
+        int loopCount = on.stream().filter(o -> o.startsWith("loops")).findFirst()
+                .map(o -> Integer.parseInt(o.substring(5))).orElse(LoopResources.DEFAULT_IO_WORKER_COUNT);
+        this.loops = LoopResources.create("probe", loopCount, true);
         HttpClient c = HttpClient.create(provider).runOn(loops, false);
+        if (on.contains("pooled")) {
+            c = c.option(ChannelOption.ALLOCATOR, io.netty.buffer.PooledByteBufAllocator.DEFAULT);
+        }
         if (on.contains("client")) {
             c = c.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 5000).responseTimeout(Duration.ofSeconds(10))
                     .compress(true).followRedirect(true).headers(h -> h.set("User-Agent", "fanout/0.1"));

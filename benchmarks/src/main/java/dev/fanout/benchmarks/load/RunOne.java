@@ -103,6 +103,11 @@ public final class RunOne {
             case "jdk-virtual-threads":
                 return new JdkVirtualThreadClient(concurrency);
             default:
+                if (name.startsWith("fanout-as-completed+loops")) {
+                    int loops = Integer.parseInt(name.substring("fanout-as-completed+loops".length()));
+                    return new FanoutClients.AsCompleted(concurrency, b -> customize.apply(b)
+                            .loopResources(reactor.netty.resources.LoopResources.create("fanout", loops, true)));
+                }
                 if (name.startsWith("probe")) {
                     return new ProbeClient(concurrency, name);
                 }
