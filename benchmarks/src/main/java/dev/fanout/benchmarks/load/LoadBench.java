@@ -134,6 +134,9 @@ public final class LoadBench {
         Report report = new Report(scenarios, runs);
         results.put("summary", report.summary());
         results.put("targets", report.targets());
+        if (!report.protocols().isEmpty()) {
+            results.put("protocols", report.protocols());
+        }
         results.put("runs", runs);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(),
                 results);
