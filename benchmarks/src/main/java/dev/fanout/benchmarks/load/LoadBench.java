@@ -33,6 +33,8 @@ import java.util.stream.Collectors;
  *                    reactor-netty-h2c and reactor-netty-h2c-mux, cleartext HTTP/2 against the target's
  *                    h2c port, not in the default set
  * --s4-count N       URLs for S4 (default 1,000,000; 100,000 with --quick)
+ * --n N              requests per measured run in every other scenario (a smoke run: --quick --n 5000);
+ *                    the warm-up stays the scenario's, capped at N
  * --target T         auto (nginx, else the Reactor Netty fallback), nginx or netty
  * --out DIR          where results go (default benchmarks/results)
  * --jfr DIR          record each run with JFR (settings=profile) into DIR, for profiling
@@ -78,8 +80,12 @@ public final class LoadBench {
             peers.addAll(wanted);
         }
         List<String> wantedScenarios = Arrays.asList(opts.getOrDefault("scenarios", "S1,S2,S3,S4,S5").split(","));
+        Long nOverride = opts.containsKey("n") ? Long.valueOf(opts.get("n")) : null;
         List<Scenario> scenarios = Scenario.all(quick, repeats, s4Count, peers).stream()
                 .filter(s -> wantedScenarios.contains(s.id()))
+                .map(s -> nOverride == null || s.id().equals("S4") ? s : new Scenario(s.id(), s.title(), s.path(),
+                        s.check(), nOverride, (int) Math.min(s.warmup(), nOverride), s.concurrency(), s.clients(),
+                        s.heap(), s.repeats()))
                 .map(s -> s.clients().size() == 1 ? s : new Scenario(s.id(), s.title(), s.path(), s.check(), s.n(),
                         s.warmup(), s.concurrency(), peers, s.heap(), s.repeats()))
                 .collect(Collectors.toList());
