@@ -6,8 +6,11 @@
 #   ./benchmarks/run.sh --quick            small sizes, 1 repeat (about two minutes): proves the harness works
 #   ./benchmarks/run.sh --scenarios S4 --s4-count 10000000    the full ten-million-URL S4 on its own
 #   ./benchmarks/run.sh --micro [JMH options]   the JMH micro-benchmarks with -prof gc (bytes per request)
+#   ./benchmarks/run.sh --scenarios S1 --clients fanout-as-completed,fanout-h2c,reactor-netty,reactor-netty-h2c,reactor-netty-h2c-mux
+#                                          HTTP/1.1 vs cleartext HTTP/2 (h2c) on S1 (benchmarks/RESULTS.md)
 #
-# Other options go to the harness: --repeats N, --scenarios S1,S3, --clients a,b, --target nginx|netty, --out DIR.
+# Other options go to the harness: --repeats N, --scenarios S1,S3, --clients a,b, --n N (requests per run, not S4),
+# --target nginx|netty, --out DIR.
 # JDK: $BENCH_JAVA if set, else the newest JDK 21+ under /usr/lib/jvm (so the virtual-thread client runs),
 # else `java`. Every client of a run uses that one JDK. Output: a table on stdout; benchmarks/results/
 # results.json, table.md, throughput.png and s4-heap.png.

@@ -9,7 +9,11 @@ import reactor.core.publisher.Flux;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
-/** Fanout, configured for one host at {@code concurrency}: per-host and client-wide connections equal to it. */
+/**
+ * Fanout, configured for one host at {@code concurrency}: per-host and client-wide connections equal to it.
+ * The {@code h2c} variant adds {@code h2cPriorKnowledge()} (then {@code maxConnectionsPerHost} counts
+ * streams in flight to the host) and passes a response only if it came over HTTP/2.
+ */
 final class FanoutClients {
 
     private FanoutClients() {
@@ -35,6 +39,20 @@ final class FanoutClients {
         return Flux.range(0, n).map(i -> request);
     }
 
+    /**
+     * Reactor Netty marks a response that arrived on an HTTP/2 stream with this header (Netty's
+     * {@code HttpConversionUtil.ExtensionHeaderNames.STREAM_ID}); Fanout hands the headers on as they came.
+     */
+    static final String H2_STREAM_ID = "x-http2-stream-id";
+
+    static void count(FetchResult r, Check check, Tally tally, boolean h2c) {
+        if (h2c && r.status() > 0 && r.header(H2_STREAM_ID) == null) {
+            tally.response(r.status(), false); // answered, but not over HTTP/2: not what this client measures
+        } else {
+            count(r, check, tally);
+        }
+    }
+
     static void count(FetchResult r, Check check, Tally tally) {
         if (r.isSuccess() && r.request().decodeAs() != null) {
             JsonNode items = r.json().get("items");
@@ -51,15 +69,21 @@ final class FanoutClients {
     /** {@code fetchAsCompleted}: results streamed in completion order, counted and dropped. */
     static final class AsCompleted implements LoadClient {
         private final FetchClient client;
+        private final boolean h2c;
 
         AsCompleted(int concurrency, UnaryOperator<FetchClient.Builder> customize) {
-            this.client = build(concurrency, customize);
+            this(concurrency, customize, false);
+        }
+
+        AsCompleted(int concurrency, UnaryOperator<FetchClient.Builder> customize, boolean h2c) {
+            this.client = build(concurrency, h2c ? b -> customize.apply(b).h2cPriorKnowledge() : customize);
+            this.h2c = h2c;
         }
 
         @Override
         public void run(String url, int n, Check check, Tally tally) {
             client.fetchAsCompleted(requests(url, n, check, true))
-                    .doOnNext(r -> count(r, check, tally))
+                    .doOnNext(r -> count(r, check, tally, h2c))
                     .blockLast();
         }
 

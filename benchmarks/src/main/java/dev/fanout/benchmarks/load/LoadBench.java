@@ -29,8 +29,12 @@ import java.util.stream.Collectors;
  * --quick            small sizes, one repeat: proves the harness end to end in about two minutes
  * --repeats N        interleaved repeats (default 3)
  * --scenarios S1,S2  which scenarios (default all)
- * --clients a,b      which clients (default all; jdk-virtual-threads only on JDK 21+)
+ * --clients a,b      which clients (default all; jdk-virtual-threads only on JDK 21+); also fanout-h2c,
+ *                    reactor-netty-h2c and reactor-netty-h2c-mux, cleartext HTTP/2 against the target's
+ *                    h2c port, not in the default set
  * --s4-count N       URLs for S4 (default 1,000,000; 100,000 with --quick)
+ * --n N              requests per measured run in every other scenario (a smoke run: --quick --n 5000);
+ *                    the warm-up stays the scenario's, capped at N
  * --target T         auto (nginx, else the Reactor Netty fallback), nginx or netty
  * --out DIR          where results go (default benchmarks/results)
  * --jfr DIR          record each run with JFR (settings=profile) into DIR, for profiling
@@ -76,8 +80,12 @@ public final class LoadBench {
             peers.addAll(wanted);
         }
         List<String> wantedScenarios = Arrays.asList(opts.getOrDefault("scenarios", "S1,S2,S3,S4,S5").split(","));
+        Long nOverride = opts.containsKey("n") ? Long.valueOf(opts.get("n")) : null;
         List<Scenario> scenarios = Scenario.all(quick, repeats, s4Count, peers).stream()
                 .filter(s -> wantedScenarios.contains(s.id()))
+                .map(s -> nOverride == null || s.id().equals("S4") ? s : new Scenario(s.id(), s.title(), s.path(),
+                        s.check(), nOverride, (int) Math.min(s.warmup(), nOverride), s.concurrency(), s.clients(),
+                        s.heap(), s.repeats()))
                 .map(s -> s.clients().size() == 1 ? s : new Scenario(s.id(), s.title(), s.path(), s.check(), s.n(),
                         s.warmup(), s.concurrency(), peers, s.heap(), s.repeats()))
                 .collect(Collectors.toList());
@@ -98,14 +106,17 @@ public final class LoadBench {
             // Interrupted (Ctrl-C): still stop the server we started.
             Thread stopTarget = new Thread(target::close, "stop-target");
             Runtime.getRuntime().addShutdownHook(stopTarget);
-            System.err.println("target: " + targetDescription + " at " + target.baseUrl());
+            System.err.println("target: " + targetDescription + " at " + target.baseUrl()
+                    + (peers.stream().anyMatch(RunOne::h2c) ? " (h2c: " + target.h2cBaseUrl() + ")" : ""));
             for (Scenario s : scenarios) {
                 for (int rep = 1; rep <= s.repeats(); rep++) {
                     for (String client : s.clients()) {
                         long accepted = target.acceptedConnections();
-                        Map<String, Object> r = runOnce(java, classPath, target.baseUrl(), s, client, log);
+                        String base = RunOne.h2c(client) ? target.h2cBaseUrl() : target.baseUrl();
+                        Map<String, Object> r = runOnce(java, classPath, base, s, client, log);
                         if (accepted >= 0) {
                             // warm-up included: a client that keeps its connections opens about `concurrency`
+                            // (HTTP/1.1), or as many as its HTTP/2 pool decides (h2c)
                             r.put("connectionsOpened", target.acceptedConnections() - accepted - 1);
                         }
                         r.put("repeat", rep);
@@ -129,6 +140,9 @@ public final class LoadBench {
         Report report = new Report(scenarios, runs);
         results.put("summary", report.summary());
         results.put("targets", report.targets());
+        if (!report.protocols().isEmpty()) {
+            results.put("protocols", report.protocols());
+        }
         results.put("runs", runs);
         new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT).writeValue(out.resolve("results.json").toFile(),
                 results);

@@ -4,6 +4,7 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
+import reactor.netty.http.HttpProtocol;
 import reactor.netty.http.server.HttpServer;
 
 import java.io.BufferedReader;
@@ -17,16 +18,19 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * The fallback target, used only when nginx is absent: a Reactor Netty server with the same
- * endpoints, in a JVM of its own (started by {@link #start}; {@link #main} is that JVM).
+ * endpoints, in a JVM of its own (started by {@link #start}; {@link #main} is that JVM). A second
+ * server on another port speaks only cleartext HTTP/2 with prior knowledge ({@code h2c}).
  */
 final class NettyTarget implements Target {
 
     private final Process process;
     private final int port;
+    private final int h2cPort;
 
-    private NettyTarget(Process process, int port) {
+    private NettyTarget(Process process, int port, int h2cPort) {
         this.process = process;
         this.port = port;
+        this.h2cPort = h2cPort;
     }
 
     static NettyTarget start(String java, String classPath, Path dir) throws IOException {
@@ -39,7 +43,8 @@ final class NettyTarget implements Target {
             p.destroyForcibly();
             throw new IllegalStateException("fallback target did not start: " + line);
         }
-        return new NettyTarget(p, Integer.parseInt(line.substring(5).trim()));
+        String[] ports = line.substring(5).trim().split(" ");
+        return new NettyTarget(p, Integer.parseInt(ports[0]), Integer.parseInt(ports[1]));
     }
 
     public static void main(String[] args) throws IOException {
@@ -47,18 +52,20 @@ final class NettyTarget implements Target {
         byte[] large = TargetFiles.json(TargetFiles.LARGE_SIZE);
         byte[] slept = "{\"slept\":100}\n".getBytes(StandardCharsets.US_ASCII);
         byte[] unavailable = "{\"error\":\"unavailable\"}".getBytes(StandardCharsets.US_ASCII);
-        DisposableServer server = HttpServer.create().host("127.0.0.1").port(0)
+        HttpServer base = HttpServer.create().host("127.0.0.1").port(0)
                 .route(r -> r
                         .get("/1k.json", (req, res) -> json(res, small))
                         .get("/100k.json", (req, res) -> json(res, large))
                         .get("/delay", (req, res) -> Mono.delay(Duration.ofMillis(100)).then(json(res, slept).then()))
                         .get("/flaky", (req, res) -> ThreadLocalRandom.current().nextInt(10) == 0
                                 ? json(res.status(HttpResponseStatus.SERVICE_UNAVAILABLE), unavailable)
-                                : json(res, small)))
-                .bindNow();
-        System.out.println("PORT " + server.port());
+                                : json(res, small)));
+        DisposableServer server = base.bindNow();
+        DisposableServer h2c = base.protocol(HttpProtocol.H2C).bindNow(); // H2C alone: prior knowledge only
+        System.out.println("PORT " + server.port() + " " + h2c.port());
         System.out.flush();
         System.in.read(); // runs until the harness closes our stdin or stops us
+        h2c.disposeNow();
         server.disposeNow();
     }
 
@@ -71,6 +78,11 @@ final class NettyTarget implements Target {
     @Override
     public String baseUrl() {
         return "http://127.0.0.1:" + port;
+    }
+
+    @Override
+    public String h2cBaseUrl() {
+        return "http://127.0.0.1:" + h2cPort;
     }
 
     @Override

@@ -18,6 +18,13 @@ import java.util.stream.Collectors;
  * generated configuration in a temporary directory: one worker process, access log off, static
  * JSON, {@code echo_sleep} for the delay (a timer, no CPU while waiting) and {@code split_clients}
  * on {@code $request_id} for a random 10 % of 503s. Stopped by the PID it was started with.
+ *
+ * <p>One server block listens on two ports: HTTP/1.1 on one, cleartext HTTP/2 with prior knowledge
+ * ({@code listen ... http2} without {@code ssl}: nginx 1.22 expects the h2 preface and speaks nothing
+ * else there) on the other. Since nginx 1.19.7 {@code keepalive_requests} and {@code keepalive_timeout}
+ * also bound HTTP/2 connections ({@code http2_max_requests}, default 1,000, is obsolete): at
+ * 10,000,000 nginx never sends a GOAWAY mid-run. {@code http2_max_concurrent_streams} is written out
+ * at nginx's default, 128: concurrency 256 needs at least two h2 connections.
  */
 final class NginxTarget implements Target {
 
@@ -27,6 +34,7 @@ final class NginxTarget implements Target {
     private final Process process;
     private final List<ProcessHandle> workers;
     private final int port;
+    private final int h2cPort;
     private final String version;
 
     static Optional<Path> binary() {
@@ -52,19 +60,28 @@ final class NginxTarget implements Target {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rw-r--r--"));
         }
         this.port = freePort();
+        int p2 = freePort();
+        while (p2 == port) {
+            p2 = freePort();
+        }
+        this.h2cPort = p2;
         Path conf = dir.resolve("nginx.conf");
-        Files.writeString(conf, config(dir, www, port));
+        Files.writeString(conf, config(dir, www, port, h2cPort));
         this.version = versionOf();
         this.process = new ProcessBuilder(NGINX.toString(), "-p", dir.toString(), "-c", conf.toString(),
                 "-e", dir.resolve("error.log").toString())
                 .redirectErrorStream(true)
                 .redirectOutput(dir.resolve("nginx.out").toFile())
                 .start();
-        awaitListening(dir);
+        awaitListening(dir, port);
+        awaitListening(dir, h2cPort);
         this.workers = process.descendants().collect(Collectors.toList());
     }
 
-    private static String config(Path dir, Path www, int port) {
+    /** Streams nginx lets one HTTP/2 connection carry at once (its default, written out). */
+    static final int H2_MAX_CONCURRENT_STREAMS = 128;
+
+    private static String config(Path dir, Path www, int port, int h2cPort) {
         return "load_module " + ECHO_MODULE + ";\n"
                 + "daemon off;\n"
                 + "worker_processes 1;\n"
@@ -76,6 +93,7 @@ final class NginxTarget implements Target {
                 + "  default_type application/json;\n"
                 + "  keepalive_requests 10000000;\n"
                 + "  keepalive_timeout 75s;\n"
+                + "  http2_max_concurrent_streams " + H2_MAX_CONCURRENT_STREAMS + ";\n"
                 + "  client_body_temp_path " + dir.resolve("tmp-body") + ";\n"
                 + "  proxy_temp_path " + dir.resolve("tmp-proxy") + ";\n"
                 + "  fastcgi_temp_path " + dir.resolve("tmp-fastcgi") + ";\n"
@@ -84,6 +102,7 @@ final class NginxTarget implements Target {
                 + "  split_clients \"${request_id}\" $fail { 10% 1; * \"\"; }\n"
                 + "  server {\n"
                 + "    listen 127.0.0.1:" + port + " backlog=4096;\n"
+                + "    listen 127.0.0.1:" + h2cPort + " http2 backlog=4096;\n"
                 + "    root " + www + ";\n"
                 + "    location = /nginx_status { stub_status; }\n"
                 + "    location = /delay { echo_sleep 0.1; echo '{\"slept\":100}'; }\n"
@@ -95,7 +114,7 @@ final class NginxTarget implements Target {
                 + "}\n";
     }
 
-    private void awaitListening(Path dir) throws IOException, InterruptedException {
+    private void awaitListening(Path dir, int port) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
@@ -155,8 +174,14 @@ final class NginxTarget implements Target {
     }
 
     @Override
+    public String h2cBaseUrl() {
+        return "http://127.0.0.1:" + h2cPort;
+    }
+
+    @Override
     public String description() {
-        return version + ", 1 worker process, access log off";
+        return version + ", 1 worker process, access log off, h2c on a second port (max "
+                + H2_MAX_CONCURRENT_STREAMS + " streams per connection)";
     }
 
     @Override

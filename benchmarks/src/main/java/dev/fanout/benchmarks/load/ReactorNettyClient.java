@@ -2,6 +2,8 @@ package dev.fanout.benchmarks.load;
 
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
+import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.Http2AllocationStrategy;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
@@ -12,6 +14,15 @@ import java.time.Duration;
  * Raw Reactor Netty, the engine under Fanout: the same pool size, the same event-loop count and
  * the same {@code flatMap} concurrency, the body aggregated as {@code byte[]}. Fanout's overhead
  * is the difference.
+ *
+ * <p>{@link Mode#H2C} speaks cleartext HTTP/2 with prior knowledge ({@code protocol(H2C)}) with the
+ * pool Fanout builds ({@code maxConnections(concurrency)}: Reactor Netty's HTTP/2 pool may open up to
+ * {@code concurrency} connections, and does when the requests arrive at once, before the first
+ * connection's SETTINGS are in). {@link Mode#H2C_MUX} bounds the pool with an
+ * {@code Http2AllocationStrategy} to as few connections as the server's stream limit allows
+ * ({@code ceil(concurrency / 128)}, nginx's {@code http2_max_concurrent_streams}), so the requests are
+ * multiplexed: what a Reactor Netty user who knows the server would write, and no Fanout option
+ * gives. Either h2c mode passes a response only if it came over HTTP/2.
  */
 final class ReactorNettyClient implements LoadClient {
 
@@ -21,12 +32,27 @@ final class ReactorNettyClient implements LoadClient {
     private final LoopResources loops;
     private final HttpClient client;
     private final int concurrency;
+    private final boolean h2c;
 
-    ReactorNettyClient(int concurrency) {
+    /** Which protocol, and for HTTP/2 which pool. */
+    enum Mode { HTTP11, H2C, H2C_MUX }
+
+    ReactorNettyClient(int concurrency, Mode mode) {
         this.concurrency = concurrency;
-        this.provider = ConnectionProvider.builder("raw").maxConnections(concurrency).pendingAcquireMaxCount(-1).build();
+        this.h2c = mode != Mode.HTTP11;
+        ConnectionProvider.Builder pool = ConnectionProvider.builder("raw").maxConnections(concurrency)
+                .pendingAcquireMaxCount(-1);
+        if (mode == Mode.H2C_MUX) {
+            int streams = NginxTarget.H2_MAX_CONCURRENT_STREAMS;
+            pool.allocationStrategy(Http2AllocationStrategy.builder()
+                    .maxConnections((concurrency + streams - 1) / streams)
+                    .maxConcurrentStreams(streams)
+                    .build());
+        }
+        this.provider = pool.build();
         this.loops = LoopResources.create("raw", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
-        this.client = HttpClient.create(provider).runOn(loops, false);
+        this.client = HttpClient.create(provider).protocol(h2c ? HttpProtocol.H2C : HttpProtocol.HTTP11)
+                .runOn(loops, false);
     }
 
     @Override
@@ -35,7 +61,8 @@ final class ReactorNettyClient implements LoadClient {
                 .flatMap(i -> client.get().uri(url)
                         .responseSingle((res, body) -> body.asByteArray().defaultIfEmpty(EMPTY).map(bytes -> {
                             int status = res.status().code();
-                            tally.response(status, check.ok(status, bytes));
+                            boolean protocolOk = !h2c || res.version().majorVersion() == 2;
+                            tally.response(status, protocolOk && check.ok(status, bytes));
                             return status;
                         }))
                         .onErrorResume(e -> {

@@ -7,11 +7,18 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.stream.Collectors;
 
-/** Medians with min–max, ratios to raw Reactor Netty in the same run, and the targets, from the runs. */
+/**
+ * Medians with min–max, ratios to raw Reactor Netty in the same run, and the issue's targets, from the runs.
+ * {@code × raw} is always over raw Reactor Netty on HTTP/1.1, the h2c clients' too; {@link #protocols()}
+ * adds the HTTP/2 ratios (Fanout over its engine on h2c, h2c over HTTP/1.1) when h2c clients ran.
+ */
 final class Report {
 
     static final String RAW = "reactor-netty";
     static final String FANOUT = "fanout-as-completed";
+    static final String RAW_H2C = "reactor-netty-h2c";
+    static final String FANOUT_H2C = "fanout-h2c";
+    static final String RAW_H2C_MUX = "reactor-netty-h2c-mux";
 
     private final List<Scenario> scenarios;
     private final List<Map<String, Object>> runs;
@@ -175,6 +182,44 @@ final class Report {
         return m;
     }
 
+    /**
+     * When h2c clients ran: per scenario, Fanout over its engine on h2c, and h2c over HTTP/1.1 for
+     * Fanout and for the engine (ratios of req/s medians), with the connections nginx accepted per run.
+     */
+    List<Map<String, Object>> protocols() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        for (Scenario s : scenarios) {
+            Map<String, Map<String, Object>> byClient = summary.get(s.id());
+            if (byClient.keySet().stream().noneMatch(RunOne::h2c)) {
+                continue;
+            }
+            ratio(out, s.id(), byClient, FANOUT_H2C, RAW_H2C, "Fanout over its engine, both h2c");
+            ratio(out, s.id(), byClient, RAW_H2C, RAW, "h2c over HTTP/1.1, raw Reactor Netty");
+            ratio(out, s.id(), byClient, FANOUT_H2C, FANOUT, "h2c over HTTP/1.1, Fanout fetchAsCompleted");
+            ratio(out, s.id(), byClient, RAW_H2C_MUX, RAW, "h2c on few connections over HTTP/1.1, raw Reactor Netty");
+            ratio(out, s.id(), byClient, FANOUT_H2C, RAW_H2C_MUX, "Fanout over its engine on few h2c connections");
+            Map<String, Object> conns = new LinkedHashMap<>();
+            byClient.forEach((c, st) -> conns.put(c, st.get("connectionsOpenedMax")));
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scenario", s.id());
+            m.put("connectionsOpenedMax", conns);
+            out.add(m);
+        }
+        return out;
+    }
+
+    private static void ratio(List<Map<String, Object>> out, String scenario, Map<String, Map<String, Object>> byClient,
+                              String a, String b, String what) {
+        if (byClient.containsKey(a) && byClient.containsKey(b)) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("scenario", scenario);
+            m.put("ratio", a + " / " + b);
+            m.put("what", what);
+            m.put("value", round(rps(byClient, a) / rps(byClient, b), 3));
+            out.add(m);
+        }
+    }
+
     /** The results as a Markdown table, the targets under it. */
     String table(Map<String, Object> machine, String target) {
         StringBuilder sb = new StringBuilder();
@@ -192,6 +237,25 @@ final class Report {
                         st.containsKey("xRaw") ? String.format(Locale.ROOT, "%.2f", st.get("xRaw")) : "–",
                         st.get("wallMedian"), st.get("cpuSecondsPer10kMedian"), st.get("peakRssMbMax"),
                         st.get("ok") + "/" + st.get("n") + (Boolean.TRUE.equals(st.get("allAccounted")) ? "" : " (LOST)")));
+            }
+        }
+        List<Map<String, Object>> protocols = protocols();
+        if (!protocols.isEmpty()) {
+            sb.append("\nHTTP/1.1 vs HTTP/2 (h2c): `× raw` above is over raw Reactor Netty on HTTP/1.1 for every client,"
+                    + " the h2c ones included.\n\n| Scenario | Ratio of req/s medians | What | Value |\n|---|---|---|---|\n");
+            for (Map<String, Object> p : protocols) {
+                if (p.containsKey("ratio")) {
+                    sb.append(String.format(Locale.ROOT, "| %s | %s | %s | %.2f |%n", p.get("scenario"), p.get("ratio"),
+                            p.get("what"), p.get("value")));
+                }
+            }
+            for (Map<String, Object> p : protocols) {
+                if (p.containsKey("connectionsOpenedMax")) {
+                    sb.append("\n").append(p.get("scenario")).append(" connections nginx accepted per run (max over repeats): ")
+                            .append(((Map<?, ?>) p.get("connectionsOpenedMax")).entrySet().stream()
+                                    .map(e -> e.getKey() + " " + e.getValue()).collect(Collectors.joining(", ")))
+                            .append("\n");
+                }
             }
         }
         sb.append("\n| Target | Value | Goal | Met |\n|---|---|---|---|\n");

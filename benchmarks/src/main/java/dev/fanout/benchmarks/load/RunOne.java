@@ -72,6 +72,7 @@ public final class RunOne {
             out.put("cpuSecondsPer10k", cpu / 1e9 / n * 10_000);
             out.put("peakHeapMb", sampler.peakHeapMb());
             out.put("jdk", System.getProperty("java.vm.vendor") + " " + Runtime.version());
+            out.put("protocol", h2c(clientName) ? "h2c (prior knowledge)" : "HTTP/1.1");
             out.put("transport", clientName.startsWith("jdk") ? "JDK NIO (java.net.http)"
                     : (LoopResources.hasNativeSupport() ? "Netty native" : "Netty NIO"));
             out.put("maxHeapMb", Runtime.getRuntime().maxMemory() / 1048576);
@@ -94,8 +95,14 @@ public final class RunOne {
                 return new FanoutClients.AsCompleted(concurrency, customize);
             case "fanout-fetch-all":
                 return new FanoutClients.All(concurrency, customize);
+            case "fanout-h2c":
+                return new FanoutClients.AsCompleted(concurrency, customize, true);
             case "reactor-netty":
-                return new ReactorNettyClient(concurrency);
+                return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.HTTP11);
+            case "reactor-netty-h2c":
+                return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.H2C);
+            case "reactor-netty-h2c-mux":
+                return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.H2C_MUX);
             case "webclient":
                 return new WebClientClient(concurrency);
             case "jdk-async":
@@ -113,6 +120,11 @@ public final class RunOne {
                 }
                 throw new IllegalArgumentException("client: " + name);
         }
+    }
+
+    /** Clients that speak cleartext HTTP/2 and so are pointed at the target's h2c port. */
+    static boolean h2c(String client) {
+        return client.contains("-h2c");
     }
 
     private static long processCpuNanos() {

@@ -7,8 +7,14 @@ package dev.fanout.benchmarks.load;
  */
 interface Target extends AutoCloseable {
 
-    /** {@code http://127.0.0.1:port}. */
+    /** {@code http://127.0.0.1:port}: HTTP/1.1. */
     String baseUrl();
+
+    /**
+     * {@code http://127.0.0.1:port2}: the same endpoints over cleartext HTTP/2 with prior knowledge
+     * ({@code h2c}), a port that speaks nothing else, for the {@code -h2c} clients.
+     */
+    String h2cBaseUrl();
 
     /** What is serving, for the results: "nginx 1.22.1 (1 worker)" for example. */
     String description();
