@@ -40,6 +40,14 @@ final class Http2Support {
     }
 
     /**
+     * The protocols for http URLs: {@link #protocols} without h2, which needs TLS (Reactor Netty would
+     * drop it per request, copying its configuration each time).
+     */
+    static HttpProtocol[] plainProtocols(boolean http2, boolean h2c) {
+        return h2c ? new HttpProtocol[] {HttpProtocol.H2C} : new HttpProtocol[] {HttpProtocol.HTTP11};
+    }
+
+    /**
      * Whether {@code error} says the server refused the stream before processing it (HTTP/2
      * {@code REFUSED_STREAM}, RFC 9113 section 8.7), so the request may be sent again whatever its method.
      */

@@ -46,7 +46,13 @@ public final class NettyExchange {
     private final ConnectionProvider provider;
     private final PoolMetricsRegistry poolMetrics = new PoolMetricsRegistry();
     private final ChannelGroup channels = new DefaultChannelGroup("fanout", GlobalEventExecutor.INSTANCE);
-    private final HttpClient client;
+    /** For https URLs: TLS configured, the protocols that go over TLS. */
+    private final HttpClient secureClient;
+    /**
+     * For http URLs: the same client without TLS and without h2 (TLS-only). Reactor Netty would
+     * otherwise copy its whole configuration at every plain-http request to drop the TLS settings.
+     */
+    private final HttpClient plainClient;
     private final Map<Duration, HttpClient> byConnectTimeout = new ConcurrentHashMap<>();
     private final AddressResolverGroup<?> ownResolver;
 
@@ -93,7 +99,7 @@ public final class NettyExchange {
                 // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
                 .httpResponseDecoder(spec -> spec.maxInitialLineLength(settings.maxInitialLineLength())
                         .maxHeaderSize(settings.maxHeaderSize()));
-        this.client = base
+        this.secureClient = base
                 .runOn(settings.loopResources() == null ? ownLoops : settings.loopResources(), false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
                 .responseTimeout(settings.responseTimeout())
@@ -102,6 +108,7 @@ public final class NettyExchange {
                 .followRedirect(false)
                 .headers(h -> h.setAll(defaults)) // setAll, not set: set() would clear the Accept-Encoding that compress(true) adds
                 .doOnChannelInit((observer, channel, remoteAddress) -> channels.add(channel));
+        this.plainClient = secureClient.noSSL().protocol(Http2Support.plainProtocols(settings.http2(), settings.h2c()));
     }
 
     /**
@@ -113,20 +120,25 @@ public final class NettyExchange {
      *        held (null: at once)
      */
     public Mono<ExchangeResponse> exchange(ValidatedRequest request, boolean stripCredentials, Mono<Void> beforeWrite) {
+        boolean secure = "https".equalsIgnoreCase(request.uri().getScheme());
+        HttpClient client = secure ? secureClient : plainClient;
         Duration connectTimeout = request.request().connectTimeout();
         HttpClient c = connectTimeout == null ? client
-                : byConnectTimeout.computeIfAbsent(connectTimeout,
-                        d -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) d.toMillis()));
+                : byConnectTimeout.computeIfAbsent(secure ? connectTimeout : connectTimeout.negated(),
+                        d -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis()));
         boolean head = request.method().equals(HttpMethod.HEAD);
-        Mono<ExchangeResponse> exchange = c.request(request.method())
-                .uri(request.uri())
-                .send((req, out) -> {
+        HttpClient.RequestSender sender = c.request(request.method()).uri(request.uri());
+        // A bodiless GET or HEAD with nothing of its own to add goes out as Reactor Netty builds it: each
+        // send(...) copies the client's configuration once more.
+        HttpClient.ResponseReceiver<?> receiver = !stripCredentials && beforeWrite == null && plain(request) ? sender
+                : sender.send((req, out) -> {
                     if (stripCredentials) {
                         RedirectFollower.stripCredentials(req.requestHeaders());
                     }
                     return beforeWrite == null ? send(request, req, out)
                             : beforeWrite.then(Mono.defer(() -> Mono.from(send(request, req, out))));
-                })
+                });
+        Mono<ExchangeResponse> exchange = receiver
                 .response((res, body) -> collect(res, body, head))
                 // not next(): it would cancel the exchange after the value, and a cancelled exchange's
                 // connection is closed instead of going back to the pool
@@ -138,6 +150,13 @@ public final class NettyExchange {
             RefusedStreamWatch watch = new RefusedStreamWatch();
             return exchange.onErrorMap(watch::map).contextWrite(ctx -> ctx.put(RefusedStreamWatch.KEY, watch));
         });
+    }
+
+    /** A GET or HEAD for which {@link #send} would change nothing: no headers, credentials, body or own response timeout. */
+    private static boolean plain(ValidatedRequest request) {
+        return (HttpMethod.GET.equals(request.method()) || HttpMethod.HEAD.equals(request.method()))
+                && request.request().headerCount() == 0 && request.authorization() == null && request.body() == null
+                && request.request().responseTimeout() == null;
     }
 
     private static NettyOutbound send(ValidatedRequest request, HttpClientRequest req, NettyOutbound out) {
