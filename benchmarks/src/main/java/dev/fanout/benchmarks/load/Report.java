@@ -59,6 +59,9 @@ final class Report {
         st.put("wallMin", round(wall.get(0), 3));
         st.put("wallMax", round(wall.get(wall.size() - 1), 3));
         st.put("cpuSecondsPer10kMedian", round(median(values(runs, "cpuSecondsPer10k")), 3));
+        if (runs.stream().allMatch(r -> r.get("allocBytesPerRequest") != null)) {
+            st.put("allocKbPerRequestMedian", round(median(values(runs, "allocBytesPerRequest")) / 1024, 2));
+        }
         st.put("peakRssMbMax", round(values(runs, "peakRssMb").get(runs.size() - 1), 1));
         st.put("peakHeapMbMax", round(values(runs, "peakHeapMb").get(runs.size() - 1), 1));
         long ok = runs.stream().mapToLong(r -> ((Number) r.get("ok")).longValue()).sum();
@@ -227,15 +230,18 @@ final class Report {
                 .append(", ").append(machine.get("memTotal")).append("; ").append(machine.get("jdk"))
                 .append("; target: ").append(target).append("\n\n");
         sb.append("| Scenario | Client | req/s median (min–max) | × raw | wall s median | CPU s / 10k req | "
-                + "peak RSS MB | verified |\n");
-        sb.append("|---|---|---|---|---|---|---|---|\n");
+                + "heap KB / req | peak RSS MB | verified |\n");
+        sb.append("|---|---|---|---|---|---|---|---|---|\n");
         for (Scenario s : scenarios) {
             for (Map.Entry<String, Map<String, Object>> e : summary.get(s.id()).entrySet()) {
                 Map<String, Object> st = e.getValue();
-                sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f (%,.0f–%,.0f) | %s | %.3f | %.3f | %.0f | %s |%n",
+                sb.append(String.format(Locale.ROOT, "| %s | %s | %,.0f (%,.0f–%,.0f) | %s | %.3f | %.3f | %s | %.0f | %s |%n",
                         s.id(), e.getKey(), st.get("rpsMedian"), st.get("rpsMin"), st.get("rpsMax"),
                         st.containsKey("xRaw") ? String.format(Locale.ROOT, "%.2f", st.get("xRaw")) : "–",
-                        st.get("wallMedian"), st.get("cpuSecondsPer10kMedian"), st.get("peakRssMbMax"),
+                        st.get("wallMedian"), st.get("cpuSecondsPer10kMedian"),
+                        st.containsKey("allocKbPerRequestMedian")
+                                ? String.format(Locale.ROOT, "%.2f", st.get("allocKbPerRequestMedian")) : "–",
+                        st.get("peakRssMbMax"),
                         st.get("ok") + "/" + st.get("n") + (Boolean.TRUE.equals(st.get("allAccounted")) ? "" : " (LOST)")));
             }
         }
@@ -268,9 +274,11 @@ final class Report {
     }
 
     static String brief(Map<String, Object> r) {
-        return String.format(Locale.ROOT, "%,10.0f req/s  wall %.3f s  cpu %.3f s/10k  rss %.0f MB  conns %s  ok %s/%s%s",
+        return String.format(Locale.ROOT, "%,10.0f req/s  wall %.3f s  cpu %.3f s/10k  alloc %.2f KB/req  rss %.0f MB  conns %s  ok %s/%s%s",
                 ((Number) r.get("rps")).doubleValue(), ((Number) r.get("wallSeconds")).doubleValue(),
-                ((Number) r.get("cpuSecondsPer10k")).doubleValue(), ((Number) r.get("peakRssMb")).doubleValue(),
+                ((Number) r.get("cpuSecondsPer10k")).doubleValue(),
+                ((Number) r.getOrDefault("allocBytesPerRequest", 0)).doubleValue() / 1024,
+                ((Number) r.get("peakRssMb")).doubleValue(),
                 r.getOrDefault("connectionsOpened", "?"), r.get("ok"), r.get("n"), Boolean.TRUE.equals(r.get("accounted")) ? "" : "  NOT ACCOUNTED");
     }
 

@@ -45,6 +45,7 @@ public final class RunOne {
             Tally tally = new Tally();
             sampler.follow(tally);
             long cpu0 = processCpuNanos();
+            long alloc0 = allocatedBytes();
             long t0 = System.nanoTime();
             if (series) {
                 ((FanoutClients.AsCompleted) client).runGenerated(url, n, check, tally);
@@ -53,6 +54,7 @@ public final class RunOne {
             }
             long wall = System.nanoTime() - t0;
             long cpu = processCpuNanos() - cpu0;
+            long allocated = allocatedBytes() - alloc0;
 
             out.put("client", clientName);
             out.put("scenario", scenario);
@@ -70,6 +72,9 @@ public final class RunOne {
             out.put("rps", n / (wall / 1e9));
             out.put("cpuSeconds", cpu / 1e9);
             out.put("cpuSecondsPer10k", cpu / 1e9 / n * 10_000);
+            // every thread's heap allocation in the measured phase (client, JIT-free: TLAB counters), per request;
+            // unlike time, it does not depend on what else the machine is doing
+            out.put("allocBytesPerRequest", allocated / (double) n);
             out.put("peakHeapMb", sampler.peakHeapMb());
             out.put("jdk", System.getProperty("java.vm.vendor") + " " + Runtime.version());
             out.put("protocol", h2c(clientName) ? "h2c (prior knowledge)" : "HTTP/1.1");
@@ -125,6 +130,10 @@ public final class RunOne {
     /** Clients that speak cleartext HTTP/2 and so are pointed at the target's h2c port. */
     static boolean h2c(String client) {
         return client.contains("-h2c");
+    }
+
+    private static long allocatedBytes() {
+        return ((com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean()).getTotalThreadAllocatedBytes();
     }
 
     private static long processCpuNanos() {
