@@ -72,6 +72,37 @@ class FailuresTest {
     }
 
     @Test
+    void aPooledConnectionIdleLongerThanTheResponseTimeoutIsReusedNotTimedOut() throws InterruptedException {
+        // the response timeout runs only while a response is awaited: an idle connection in the pool is left alone
+        try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofMillis(100)).build()) {
+            FetchResult first = one(client, FetchRequest.get(server.url("/ok")));
+            Thread.sleep(400); // the connection sits idle in the pool for four response timeouts
+            FetchResult second = one(client, FetchRequest.get(server.url("/ok")));
+
+            assertThat(first.isSuccess()).as(first.toString()).isTrue();
+            assertThat(second.isSuccess()).as(second.toString()).isTrue();
+            assertThat(server.connections()).isEqualTo(1);
+            assertPoolQuiet(client);
+        }
+    }
+
+    @Test
+    void theResponseTimeoutCountsFromTheRequestNotFromTheConnectionsLastUse() {
+        // the first request leaves the connection idle in the pool; the second stalls: it times out
+        // after its own 300 ms, not earlier (as a timer counting from the first response would)
+        try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofMillis(300))
+                .retry(RetryPolicy.none()).build()) {
+            assertThat(one(client, FetchRequest.get(server.url("/ok"))).isSuccess()).isTrue();
+            FetchResult stalled = one(client, FetchRequest.get(server.url("/stall-headers")));
+
+            assertThat(stalled.kind()).isEqualTo(Kind.RESPONSE_TIMEOUT);
+            assertThat(stalled.elapsed()).isGreaterThanOrEqualTo(Duration.ofMillis(290));
+            assertThat(server.connections()).isEqualTo(1); // the same connection carried both
+            assertPoolQuiet(client);
+        }
+    }
+
+    @Test
     void aBodyThatStallsIsResponseTimeout() {
         try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofMillis(300)).build()) {
             FetchResult r = one(client, FetchRequest.get(server.url("/stall-body")));

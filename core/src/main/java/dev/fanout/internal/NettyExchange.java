@@ -11,6 +11,7 @@ import io.netty.util.concurrent.GlobalEventExecutor;
 import reactor.core.publisher.Mono;
 import reactor.netty.ByteBufFlux;
 import reactor.netty.NettyOutbound;
+import reactor.netty.NettyPipeline;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.HttpClientRequest;
 import reactor.netty.http.client.HttpClientResponse;
@@ -53,6 +54,7 @@ public final class NettyExchange {
      * otherwise copy its whole configuration at every plain-http request to drop the TLS settings.
      */
     private final HttpClient plainClient;
+    private final boolean connectionTimer;
     private final Map<Duration, HttpClient> byConnectTimeout = new ConcurrentHashMap<>();
     private final AddressResolverGroup<?> ownResolver;
 
@@ -99,15 +101,26 @@ public final class NettyExchange {
                 // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
                 .httpResponseDecoder(spec -> spec.maxInitialLineLength(settings.maxInitialLineLength())
                         .maxHeaderSize(settings.maxHeaderSize()));
-        this.secureClient = base
+        // HTTP/1.1: the response timeout is one handler per connection (ResponseTimer); with HTTP/2 on,
+        // Reactor Netty's per-request responseTimeout
+        boolean connectionTimer = !settings.http2() && !settings.h2c();
+        this.connectionTimer = connectionTimer;
+        HttpClient configured = base
                 .runOn(settings.loopResources() == null ? ownLoops : settings.loopResources(), false)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) settings.connectTimeout().toMillis())
-                .responseTimeout(settings.responseTimeout())
                 .compress(settings.compression())
                 // Redirects are followed by the pipeline (RedirectFollower), hop by hop, never by Reactor Netty.
                 .followRedirect(false)
                 .headers(h -> h.setAll(defaults)) // setAll, not set: set() would clear the Accept-Encoding that compress(true) adds
-                .doOnChannelInit((observer, channel, remoteAddress) -> channels.add(channel));
+                .doOnChannelInit((observer, channel, remoteAddress) -> {
+                    channels.add(channel);
+                    if (connectionTimer) {
+                        // after the codec and decompressor, before Reactor Netty's bridge, which consumes what it reads
+                        channel.pipeline().addBefore(NettyPipeline.ReactiveBridge, ResponseTimer.NAME,
+                                new ResponseTimer(settings.responseTimeout()));
+                    }
+                });
+        this.secureClient = connectionTimer ? configured : configured.responseTimeout(settings.responseTimeout());
         this.plainClient = secureClient.noSSL().protocol(Http2Support.plainProtocols(settings.http2(), settings.h2c()));
     }
 
@@ -159,9 +172,11 @@ public final class NettyExchange {
                 && request.request().responseTimeout() == null;
     }
 
-    private static NettyOutbound send(ValidatedRequest request, HttpClientRequest req, NettyOutbound out) {
+    private NettyOutbound send(ValidatedRequest request, HttpClientRequest req, NettyOutbound out) {
         Duration responseTimeout = request.request().responseTimeout();
-        if (responseTimeout != null) {
+        if (responseTimeout != null && connectionTimer) {
+            out.withConnection(connection -> ResponseTimer.nextTimeout(connection.channel(), responseTimeout));
+        } else if (responseTimeout != null) {
             req.responseTimeout(responseTimeout);
         }
         int n = request.request().headerCount();
