@@ -63,8 +63,8 @@ public final class ErrorClassifier {
         if (error instanceof FetchException fe) {
             return fe.kind();
         }
-        if (Http2Support.refusedStream(error)) {
-            return Kind.CONNECTION_CLOSED; // the stream was refused: see FetchException.neverProcessed()
+        if (Http2Support.neverProcessed(error)) {
+            return Kind.CONNECTION_CLOSED; // REFUSED_STREAM or GOAWAY: see FetchException.neverProcessed()
         }
         for (Row row : TABLE) {
             Throwable t = error;
@@ -125,9 +125,12 @@ public final class ErrorClassifier {
         return false;
     }
 
-    /** Whether the server refused the HTTP/2 stream (REFUSED_STREAM) before processing the request. */
+    /**
+     * Whether the server said it did not process the request's HTTP/2 stream: REFUSED_STREAM, or a
+     * GOAWAY whose last-stream-id is below the stream (see {@link Http2Support#neverProcessed}).
+     */
     public static boolean neverProcessed(Throwable error) {
-        return Http2Support.refusedStream(error);
+        return Http2Support.neverProcessed(error);
     }
 
     private static Throwable cause(Throwable error, Class<? extends Throwable> type) {
