@@ -66,6 +66,9 @@ public final class ErrorClassifier {
         if (Http2Support.neverProcessed(error)) {
             return Kind.CONNECTION_CLOSED; // REFUSED_STREAM or GOAWAY: see FetchException.neverProcessed()
         }
+        if (streamClosedUnderWrite(error)) {
+            return Kind.CONNECTION_CLOSED; // not the Http2Exception row's PROTOCOL: nothing invalid was received
+        }
         for (Row row : TABLE) {
             Throwable t = error;
             for (int depth = 0; t != null && depth < MAX_CAUSE_DEPTH; depth++, t = t.getCause()) {
@@ -140,6 +143,21 @@ public final class ErrorClassifier {
             }
         }
         return error;
+    }
+
+    /**
+     * Whether a write failed because its HTTP/2 stream had been closed (reset, or closed by a GOAWAY):
+     * Netty reports that as a {@link ClosedChannelException} caused by an {@code Http2Exception}, which
+     * the table would otherwise take for a protocol error.
+     */
+    private static boolean streamClosedUnderWrite(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < MAX_CAUSE_DEPTH; depth++, t = t.getCause()) {
+            if (t instanceof ClosedChannelException && t.getCause() instanceof io.netty.handler.codec.http2.Http2Exception) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** "5s", "250ms", "1m30s": the way a person would write the duration. */
