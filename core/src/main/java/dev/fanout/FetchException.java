@@ -125,9 +125,11 @@ public final class FetchException extends RuntimeException {
     }
 
     /**
-     * Whether the server provably did not process the request although it reached it: an HTTP/2
-     * {@code REFUSED_STREAM} (a {@link Kind#CONNECTION_CLOSED} failure). Such a request may be sent
-     * again whatever its method.
+     * Whether the server said it did not process the request (a {@link Kind#CONNECTION_CLOSED}
+     * failure): an HTTP/2 {@code REFUSED_STREAM} on the request's stream, or an HTTP/2 GOAWAY whose
+     * last-stream-id is below the request's stream or that came before the stream was opened
+     * (RFC 9113 sections 8.7 and 6.8). Such a request may be sent again whatever its method, on
+     * another connection; the retry policy does so.
      */
     public boolean neverProcessed() {
         return kind == Kind.CONNECTION_CLOSED && dev.fanout.internal.ErrorClassifier.neverProcessed(getCause());

@@ -31,8 +31,10 @@ import java.util.function.IntPredicate;
  * 30 s); a longer one ends the request at once with that status.
  *
  * <p>Idempotency: GET, HEAD, OPTIONS, TRACE, PUT and DELETE are retried; POST and PATCH only when
- * the request provably never reached the server ({@link Kind#requestNeverSent()}), when the
- * request carries the {@linkplain #idempotencyKeyHeader(String) idempotency-key header}
+ * the request provably never reached the server ({@link Kind#requestNeverSent()}), when an HTTP/2
+ * server said it did not process it ({@link FetchException#neverProcessed()}: REFUSED_STREAM, or a
+ * GOAWAY below its stream), when the request carries the
+ * {@linkplain #idempotencyKeyHeader(String) idempotency-key header}
  * ({@code Idempotency-Key} by default), or when {@link #retryNonIdempotent(boolean)} is on.
  */
 public final class RetryPolicy {

@@ -63,8 +63,11 @@ public final class ErrorClassifier {
         if (error instanceof FetchException fe) {
             return fe.kind();
         }
-        if (Http2Support.refusedStream(error)) {
-            return Kind.CONNECTION_CLOSED; // the stream was refused: see FetchException.neverProcessed()
+        if (Http2Support.neverProcessed(error)) {
+            return Kind.CONNECTION_CLOSED; // REFUSED_STREAM or GOAWAY: see FetchException.neverProcessed()
+        }
+        if (streamClosedUnderWrite(error)) {
+            return Kind.CONNECTION_CLOSED; // not the Http2Exception row's PROTOCOL: nothing invalid was received
         }
         for (Row row : TABLE) {
             Throwable t = error;
@@ -125,9 +128,12 @@ public final class ErrorClassifier {
         return false;
     }
 
-    /** Whether the server refused the HTTP/2 stream (REFUSED_STREAM) before processing the request. */
+    /**
+     * Whether the server said it did not process the request's HTTP/2 stream: REFUSED_STREAM, or a
+     * GOAWAY whose last-stream-id is below the stream (see {@link Http2Support#neverProcessed}).
+     */
     public static boolean neverProcessed(Throwable error) {
-        return Http2Support.refusedStream(error);
+        return Http2Support.neverProcessed(error);
     }
 
     private static Throwable cause(Throwable error, Class<? extends Throwable> type) {
@@ -137,6 +143,21 @@ public final class ErrorClassifier {
             }
         }
         return error;
+    }
+
+    /**
+     * Whether a write failed because its HTTP/2 stream had been closed (reset, or closed by a GOAWAY):
+     * Netty reports that as a {@link ClosedChannelException} caused by an {@code Http2Exception}, which
+     * the table would otherwise take for a protocol error.
+     */
+    private static boolean streamClosedUnderWrite(Throwable error) {
+        Throwable t = error;
+        for (int depth = 0; t != null && depth < MAX_CAUSE_DEPTH; depth++, t = t.getCause()) {
+            if (t instanceof ClosedChannelException && t.getCause() instanceof io.netty.handler.codec.http2.Http2Exception) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** "5s", "250ms", "1m30s": the way a person would write the duration. */

@@ -8,13 +8,21 @@ import reactor.netty.http.HttpProtocol;
  * HTTP/2 choices handed to Reactor Netty: which protocols to offer, and which HTTP/2 failures
  * mean the server never processed the request.
  *
- * <p>Note for the retry policy (resilience branch): a {@code REFUSED_STREAM} reaches us as
- * Reactor Netty's premature close; {@link RefusedStreamWatch} sees the reset frame and turns it into
- * a {@code CONNECTION_CLOSED} failure with {@code FetchException.neverProcessed()} true, which should
- * be retried for any method, POST included. GOAWAY is not told apart yet: a GOAWAY that arrives
- * before any stream leaves Reactor Netty 1.3.8 waiting until the request timeout
- * ({@code Http2RefusalTest}); streams above a GOAWAY's last-stream-id end as premature closes,
- * retried for idempotent methods only by the default policy.
+ * <p>A server says so in two ways, and Reactor Netty 1.3.8 reports both as a plain premature close
+ * (or, when the request body was still being written, a write on a closed stream), losing what the
+ * server said; {@link UnprocessedStreamWatch}, on the stream channel, keeps it:
+ * <ul>
+ * <li>{@code RST_STREAM(REFUSED_STREAM)} on the request's stream (RFC 9113 section 8.7);</li>
+ * <li>a GOAWAY whose last-stream-id is below the request's stream id, or that arrived before the
+ *     stream was opened (RFC 9113 section 6.8: such streams were not processed and may be retried,
+ *     on another connection). Netty's frame codec closes those streams at once; Reactor Netty's pool
+ *     stops handing out a connection that received a GOAWAY, so a retry opens a new one. A GOAWAY
+ *     whose last-stream-id covers the stream says nothing: the server may have processed it.</li>
+ * </ul>
+ * Either is a {@code CONNECTION_CLOSED} failure with {@code FetchException.neverProcessed()} true,
+ * which the retry policy resends for any method, POST included. Neither waits for a timeout: a real
+ * GOAWAY, even one sent right after the server's preface, ends the request as soon as it arrives
+ * ({@code Http2RefusalTest}).
  */
 final class Http2Support {
 
@@ -54,6 +62,21 @@ final class Http2Support {
     static boolean refusedStream(Throwable error) {
         for (Throwable t = error; t != null; t = t.getCause()) {
             if (t instanceof Http2Exception h2 && h2.error() == Http2Error.REFUSED_STREAM) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Whether {@code error} says the server did not process the request's stream: a refused stream
+     * ({@link #refusedStream}) or a stream a GOAWAY left unprocessed ({@link UnprocessedStreamException}),
+     * so the request may be sent again whatever its method.
+     */
+    static boolean neverProcessed(Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof UnprocessedStreamException
+                    || t instanceof Http2Exception h2 && h2.error() == Http2Error.REFUSED_STREAM) {
                 return true;
             }
         }

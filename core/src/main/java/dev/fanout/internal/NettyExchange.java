@@ -94,8 +94,8 @@ public final class NettyExchange {
         }
         base = base.protocol(Http2Support.protocols(settings.http2(), settings.h2c()));
         if (settings.http2() || settings.h2c()) {
-            base = base.doOnRequest((req, conn) -> req.currentContextView().<RefusedStreamWatch>getOrEmpty(
-                    RefusedStreamWatch.KEY).ifPresent(watch -> conn.addHandlerFirst(RefusedStreamWatch.NAME, watch)));
+            base = base.doOnRequest((req, conn) -> req.currentContextView().<UnprocessedStreamWatch>getOrEmpty(
+                    UnprocessedStreamWatch.KEY).ifPresent(watch -> conn.addHandlerFirst(UnprocessedStreamWatch.NAME, watch)));
         }
         base = TlsConfig.apply(base, sslContext, settings.tls())
                 // over either limit Netty's decoder fails the response: TooLongHttpLine/HeaderException -> PROTOCOL
@@ -160,8 +160,8 @@ public final class NettyExchange {
             return exchange;
         }
         return Mono.defer(() -> {
-            RefusedStreamWatch watch = new RefusedStreamWatch();
-            return exchange.onErrorMap(watch::map).contextWrite(ctx -> ctx.put(RefusedStreamWatch.KEY, watch));
+            UnprocessedStreamWatch watch = new UnprocessedStreamWatch();
+            return exchange.onErrorMap(watch::map).contextWrite(ctx -> ctx.put(UnprocessedStreamWatch.KEY, watch));
         });
     }
 

@@ -93,7 +93,7 @@ final class RetryStage {
                 : policy.retries(kind)
                 // a DNS lookup that timed out is transient, like a connect timeout; NXDOMAIN is an answer
                 || kind == Kind.DNS && policy.retries(Kind.CONNECT_TIMEOUT) && ErrorClassifier.isDnsTimeout(error);
-        // an HTTP/2 stream the server refused (REFUSED_STREAM) never ran: safe to send again, any method
+        // an HTTP/2 stream the server refused (REFUSED_STREAM) or left above a GOAWAY never ran: safe to send again, any method
         boolean safe = policy.mayResend(request.request(), kind) || ErrorClassifier.neverProcessed(error);
         if (!wanted || !safe) {
             return null;

@@ -80,4 +80,33 @@ class ErrorClassifierTest {
         assertThat(ErrorClassifier.human(Duration.ofSeconds(90))).isEqualTo("90s");
         assertThat(ErrorClassifier.human(Duration.ofMinutes(2))).isEqualTo("2m");
     }
+
+    @Test
+    void streamLeftUnprocessedByGoAwayIsConnectionClosedAndNeverProcessed() {
+        // what a stream above a GOAWAY's last-stream-id ends with, once UnprocessedStreamWatch has seen the GOAWAY
+        Throwable closed = new ClosedChannelException().initCause(io.netty.handler.codec.http2.Http2Exception.streamError(
+                3, io.netty.handler.codec.http2.Http2Error.STREAM_CLOSED, "Stream closed before write could take place"));
+        Throwable error = new UnprocessedStreamException("GOAWAY (NO_ERROR) received: stream 3 is above its"
+                + " last-stream-id, the request was not processed", closed);
+        FetchException e = ErrorClassifier.classify(error, "POST", "http://h/x",
+                Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofSeconds(1));
+        assertThat(e.kind()).isEqualTo(Kind.CONNECTION_CLOSED);
+        assertThat(e.neverProcessed()).isTrue();
+        assertThat(e.getMessage()).contains("GOAWAY");
+        // the same close without the watch's word is not marked
+        assertThat(ErrorClassifier.neverProcessed(closed)).isFalse();
+    }
+
+    @Test
+    void writeOnAClosedHttp2StreamIsConnectionClosedNotProtocol() {
+        // Netty fails a write on a stream closed under it (a reset, a GOAWAY) with a ClosedChannelException
+        // caused by an Http2Exception STREAM_CLOSED; Reactor Netty wraps that in its own exceptions
+        Throwable closed = new ClosedChannelException().initCause(io.netty.handler.codec.http2.Http2Exception.streamError(
+                3, io.netty.handler.codec.http2.Http2Error.STREAM_CLOSED, "Stream closed before write could take place"));
+        assertThat(ErrorClassifier.kindOf(new reactor.netty.channel.AbortedException(closed)))
+                .isEqualTo(Kind.CONNECTION_CLOSED);
+        // an Http2Exception on its own is still a protocol error
+        assertThat(ErrorClassifier.kindOf(io.netty.handler.codec.http2.Http2Exception.connectionError(
+                io.netty.handler.codec.http2.Http2Error.PROTOCOL_ERROR, "bad frame"))).isEqualTo(Kind.PROTOCOL);
+    }
 }
