@@ -46,14 +46,12 @@ public final class Pipeline {
     private final RateLimiter rates;
     private final RetryStage retries;
     private final HostBreaker breaker;
-    private final Mono<Long> defaultTimeout;
     private volatile boolean closed;
     /** Fires on close() so that waits in progress (rate, cool-down, backoff) end at once. */
     private final Sinks.Empty<Void> closing = Sinks.empty();
 
     public Pipeline(Settings settings) {
         this.settings = settings;
-        this.defaultTimeout = timeoutAfter(settings.requestTimeout());
         this.validator = new RequestValidator(settings.objectMapper(), settings.addressGuard());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
@@ -121,7 +119,7 @@ public final class Pipeline {
                     // its step names into a description at every subscription (about 6 % of the CPU
                     // per request in the S1 benchmark; never shown: failures are classified by type).
                     .name(REQUEST_NAME)
-                    .timeout(request.timeout() == null ? defaultTimeout : timeoutAfter(requestTimeout));
+                    .timeout(requestTimeout, WheelTimer.SHARED);
             // The token wait is here, per attempt, before the connection permit: it holds no connection,
             // but it does hold this item's flatMap slot. Deliberately: waiting upstream of flatMap would
             // leave retries unlimited, and a per-host wait there would stall every other host behind one
@@ -163,15 +161,6 @@ public final class Pipeline {
                         : deadline.passed() ? deadlineResult(index, request, start, deadline, log)
                         : toFailure(index, validated, new IllegalStateException(
                                 "the exchange completed without a response"), start, requestTimeout, log)));
-    }
-
-    /**
-     * The request timeout's trigger, on the shared wheel timer. Made once per client for the default
-     * timeout: {@code timeout(Duration, Scheduler)} would build a new delay, its error fallback and a
-     * description string for every request.
-     */
-    private static Mono<Long> timeoutAfter(Duration timeout) {
-        return Mono.delay(timeout, WheelTimer.SHARED).onErrorReturn(0L);
     }
 
     /** Admission for one hop: the client-wide connection permit, and under HTTP/2 the per-host stream permit. */
