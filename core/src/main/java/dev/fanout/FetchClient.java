@@ -447,7 +447,11 @@ public final class FetchClient implements AutoCloseable {
             return this;
         }
 
-        /** Whether to ask for gzip/deflate and decode it (decoded bytes count against the body limit). Default on. */
+        /**
+         * Whether to ask for compressed bodies and decode them: gzip and deflate, and br and zstd when
+         * brotli4j and zstd-jni are on the classpath (decoded bytes count against the body limit).
+         * Default on.
+         */
         public Builder compression(boolean enabled) {
             this.compression = enabled;
             return this;
