@@ -447,7 +447,11 @@ public final class FetchClient implements AutoCloseable {
             return this;
         }
 
-        /** Whether to ask for gzip/deflate and decode it (decoded bytes count against the body limit). Default on. */
+        /**
+         * Whether to ask for compressed bodies and decode them: gzip and deflate, and br and zstd when
+         * brotli4j and zstd-jni are on the classpath (decoded bytes count against the body limit).
+         * Default on.
+         */
         public Builder compression(boolean enabled) {
             this.compression = enabled;
             return this;
@@ -749,11 +753,23 @@ public final class FetchClient implements AutoCloseable {
         /**
          * Hosts reached directly rather than through the proxy, as names or patterns where
          * {@code *} matches anything ({@code "localhost"}, {@code "*.internal"}, {@code "10.*"}).
-         * Adds to earlier calls. Default: none.
+         * Adds to earlier calls. Default: none. International names may be given in Unicode
+         * ({@code "*.bücher.example"}): they are matched in their ASCII form, as requests are sent.
+         *
+         * @throws IllegalArgumentException if a pattern holds a name that is not a valid international host name
          */
         public Builder noProxy(String... hosts) {
             Objects.requireNonNull(hosts, "noProxy");
-            noProxy.addAll(List.of(hosts));
+            List<String> ascii = new java.util.ArrayList<>(hosts.length);
+            for (String host : hosts) {
+                Objects.requireNonNull(host, "noProxy");
+                try {
+                    ascii.add(dev.fanout.internal.Idn.toAsciiPattern(host));
+                } catch (IllegalArgumentException e) {
+                    throw new IllegalArgumentException("noProxy: " + host + " (" + e.getMessage() + ")", e);
+                }
+            }
+            noProxy.addAll(ascii);
             return this;
         }
 

@@ -119,7 +119,9 @@ public final class FetchResult {
 
     /**
      * The URL the response came from: the request's URL, or where redirects led. Never carries
-     * user info.
+     * user info. An international host name shows in the ASCII (Punycode) form the request was sent
+     * to ({@code http://bücher.example/} gives {@code http://xn--bcher-kva.example/}); a request
+     * that failed validation shows its URL as written.
      */
     public String url() {
         return finalUrl != null ? finalUrl : dev.fanout.internal.Redaction.url(request.url());

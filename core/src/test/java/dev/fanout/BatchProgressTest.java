@@ -148,6 +148,7 @@ class BatchProgressTest {
     void hostOfStripsSchemeUserInfoPathAndCase() {
         assertThat(BatchProgress.hostOf("http://u:p@Example.COM:8080/a?b#c")).isEqualTo("example.com:8080");
         assertThat(BatchProgress.hostOf("https://a.b")).isEqualTo("a.b");
+        assertThat(BatchProgress.hostOf("http://u@BÜCHER.example:8080/ü")).isEqualTo("xn--bcher-kva.example:8080");
         assertThat(BatchProgress.hostOf(null)).isEmpty();
     }
 

@@ -93,6 +93,9 @@ public final class NettyExchange {
             base = settings.proxy().apply(base);
         }
         base = base.protocol(Http2Support.protocols(settings.http2(), settings.h2c()));
+        if (settings.compression() && ContentCodings.zstd()) {
+            base = base.doOnRequest((req, conn) -> ContentCodings.boundZstd(conn.channel()));
+        }
         if (settings.http2() || settings.h2c()) {
             base = base.doOnRequest((req, conn) -> req.currentContextView().<UnprocessedStreamWatch>getOrEmpty(
                     UnprocessedStreamWatch.KEY).ifPresent(watch -> conn.addHandlerFirst(UnprocessedStreamWatch.NAME, watch)));
@@ -111,7 +114,13 @@ public final class NettyExchange {
                 .compress(settings.compression())
                 // Redirects are followed by the pipeline (RedirectFollower), hop by hop, never by Reactor Netty.
                 .followRedirect(false)
-                .headers(h -> h.setAll(defaults)) // setAll, not set: set() would clear the Accept-Encoding that compress(true) adds
+                .headers(h -> {
+                    if (settings.compression()) {
+                        // one value naming what this classpath decodes, in place of compress(true)'s "gzip" (and "br")
+                        h.set(HttpHeaderNames.ACCEPT_ENCODING, ContentCodings.acceptEncoding());
+                    }
+                    h.setAll(defaults); // setAll, not set: set() would clear that Accept-Encoding; a default one wins
+                })
                 .doOnChannelInit((observer, channel, remoteAddress) -> {
                     channels.add(channel);
                     if (connectionTimer) {

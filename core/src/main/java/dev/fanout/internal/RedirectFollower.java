@@ -8,6 +8,10 @@ import reactor.core.publisher.Mono;
 
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.HashSet;
 import java.util.Locale;
 import java.util.Objects;
@@ -66,7 +70,7 @@ final class RedirectFollower {
     private Mono<Followed> hop(ValidatedRequest current, boolean stripCredentials, int hops, Set<String> seen,
                                BiFunction<ValidatedRequest, Boolean, Mono<ExchangeResponse>> exchange) {
         return exchange.apply(current, stripCredentials).flatMap(response -> {
-            String location = response.headers().get(HttpHeaderNames.LOCATION);
+            String location = utf8(response.headers().get(HttpHeaderNames.LOCATION));
             if (!isRedirect(response.status()) || location == null) {
                 return Mono.just(new Followed(response, current, hops));
             }
@@ -76,6 +80,15 @@ final class RedirectFollower {
             } catch (URISyntaxException | IllegalArgumentException e) {
                 return Mono.error(new FetchException(Kind.PROTOCOL, current.request().method(), current.safeUrl(),
                         response.status(), "invalid redirect Location (" + e.getMessage() + ")", null));
+            }
+            try {
+                // a Unicode host in the Location goes to ASCII here, so that the origin check, the loop check
+                // and the next hop (validation, guard, per-host key) all see the one name that is sent
+                target = RequestValidator.asciiHost(target);
+            } catch (IllegalArgumentException e) {
+                return Mono.error(new FetchException(Kind.PROTOCOL, current.request().method(), current.safeUrl(),
+                        response.status(), "invalid redirect Location (host is not a valid international host name: "
+                        + e.getMessage() + ")", null));
             }
             if ("https".equalsIgnoreCase(current.uri().getScheme()) && "http".equalsIgnoreCase(target.getScheme())
                     && !allowDowngrade) {
@@ -114,6 +127,35 @@ final class RedirectFollower {
             next = next.withMethodAndNoBody("GET");
         }
         return strip ? next.withoutHeaders(CREDENTIALS) : next;
+    }
+
+    /**
+     * Netty reads header bytes one to a character (ISO-8859-1). A server that puts a Unicode host or
+     * path in {@code Location} sends it as UTF-8, as browsers read it: such a value is read back as
+     * UTF-8. A value that is not valid UTF-8 is left as read.
+     */
+    static String utf8(String value) {
+        if (value == null) {
+            return null;
+        }
+        boolean high = false;
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (c > 0xff) {
+                return value;
+            }
+            high |= c >= 0x80;
+        }
+        if (!high) {
+            return value;
+        }
+        try {
+            return StandardCharsets.UTF_8.newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT).onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(value.getBytes(StandardCharsets.ISO_8859_1))).toString();
+        } catch (CharacterCodingException e) {
+            return value;
+        }
     }
 
     static boolean isRedirect(int status) {

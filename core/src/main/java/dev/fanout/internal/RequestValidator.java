@@ -44,7 +44,20 @@ public final class RequestValidator {
         if (!isToken(method)) {
             throw invalid(request, safeUrl, "method: " + method + " (expected: an HTTP token such as GET)");
         }
-        URI uri = parseUrl(request, rawUrl, safeUrl, guard);
+        URI parsed = parseUrl(request, rawUrl, safeUrl);
+        URI uri;
+        try {
+            uri = asciiHost(parsed);
+        } catch (IllegalArgumentException e) {
+            throw invalid(request, safeUrl, "url: host is not a valid international host name (" + e.getMessage() + ")");
+        }
+        if (uri != parsed) {
+            // An international host went to ASCII (Punycode). From here on — the guard, the connection, the
+            // Host header and SNI, the result's request() and url(), every message — the URL is the one sent.
+            request = request.withUrl(uri.toString());
+            safeUrl = Redaction.url(uri.toString());
+        }
+        uri = checkHost(request, uri, safeUrl, guard);
         for (int i = 0; i < request.headerCount(); i++) {
             String name = request.headerName(i);
             String value = request.headerValue(i);
@@ -87,7 +100,7 @@ public final class RequestValidator {
                 authorization);
     }
 
-    private static URI parseUrl(FetchRequest request, String rawUrl, String safeUrl, AddressGuard guard) {
+    private static URI parseUrl(FetchRequest request, String rawUrl, String safeUrl) {
         if (rawUrl == null || rawUrl.isEmpty()) {
             throw invalid(request, safeUrl, "url: " + (rawUrl == null ? "null" : "empty")
                     + " (expected: an absolute http or https URL)");
@@ -109,6 +122,11 @@ public final class RequestValidator {
         if (scheme == null || !(scheme.equalsIgnoreCase("http") || scheme.equalsIgnoreCase("https"))) {
             throw invalid(request, safeUrl, "url: scheme " + scheme + " (expected: http or https)");
         }
+        return uri;
+    }
+
+    /** The guard's check of IP literals (after the host went to ASCII: a full-width １２７.０.０.１ is 127.0.0.1), then host and port. */
+    private static URI checkHost(FetchRequest request, URI uri, String safeUrl, AddressGuard guard) {
         if (guard != null) {
             uri = GuardedHosts.check(guard, uri, request.method(), safeUrl);
         }
@@ -120,6 +138,42 @@ public final class RequestValidator {
             throw invalid(request, safeUrl, "url: port " + port + " (expected: 1-65535)");
         }
         return uri;
+    }
+
+    /**
+     * {@code uri} with an international host name in its ASCII (Punycode) form; {@code uri} itself
+     * when its authority is ASCII. {@link URI} cannot read a non-ASCII host (it sees a registry
+     * authority and no host), so the authority is split here: user info, host, port.
+     *
+     * @throws IllegalArgumentException when the host is not a valid international host name, or the
+     *         rewritten URL does not parse; the message says why
+     */
+    static URI asciiHost(URI uri) {
+        String authority = uri.getRawAuthority();
+        if (authority == null || uri.getHost() != null || Idn.isAscii(authority)) {
+            return uri;
+        }
+        int at = authority.lastIndexOf('@');
+        String userInfo = at < 0 ? "" : authority.substring(0, at + 1);
+        String hostPort = authority.substring(at + 1);
+        if (hostPort.startsWith("[")) {
+            throw new IllegalArgumentException("a bracketed IPv6 literal holds only ASCII");
+        }
+        int colon = hostPort.lastIndexOf(':');
+        String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
+        String port = colon < 0 ? "" : hostPort.substring(colon);
+        if (!Idn.isAscii(port)) {
+            throw new IllegalArgumentException("the port holds non-ASCII characters");
+        }
+        String ascii = Idn.toAscii(host);
+        try {
+            return new URI(uri.getScheme() + "://" + userInfo + ascii + port
+                    + (uri.getRawPath() == null ? "" : uri.getRawPath())
+                    + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
+                    + (uri.getRawFragment() == null ? "" : "#" + uri.getRawFragment()));
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException(e.getReason(), e);
+        }
     }
 
     private static String basicAuth(String rawUserInfo) {

@@ -61,6 +61,7 @@ class TlsTest {
         X509Bundle stranger = leaf("CN=127.0.0.1").addSanIpAddress("127.0.0.1").buildIssuedBy(otherCa);
         X509Bundle defaultName = leaf("CN=default.test").addSanDnsName("default.test").buildIssuedBy(ca);
         X509Bundle sniName = leaf("CN=sni.test").addSanDnsName("sni.test").buildIssuedBy(ca);
+        X509Bundle idnName = leaf("CN=xn--bcher-kva.test").addSanDnsName("xn--bcher-kva.test").buildIssuedBy(ca);
         clientCert = new CertificateBuilder().subject("CN=fanout client").ecp256().addExtendedKeyUsageClientAuth()
                 .buildIssuedBy(ca);
         caPem = ca.toTempRootCertPem().toPath();
@@ -72,7 +73,8 @@ class TlsTest {
         mutual = server(spec(good).configure(b -> b.trustManager(ca.getCertificate()).clientAuth(ClientAuth.REQUIRE)),
                 null);
         sni = HttpServer.create().host("127.0.0.1").port(0)
-                .secure(s -> s.sslContext(spec(defaultName)).addSniMapping("sni.test", m -> m.sslContext(spec(sniName))))
+                .secure(s -> s.sslContext(spec(defaultName)).addSniMapping("sni.test", m -> m.sslContext(spec(sniName)))
+                        .addSniMapping("xn--bcher-kva.test", m -> m.sslContext(spec(idnName))))
                 .handle((req, res) -> res.sendString(Mono.just("sni ok")))
                 .bindNow(Duration.ofSeconds(10));
         // Accepts TCP connections and never says a word: the TLS handshake cannot finish.
@@ -155,6 +157,19 @@ class TlsTest {
             FetchResult r = fetch(client, "https://sni.test:" + sni.port() + "/");
             assertThat(r.isSuccess()).as(r.toString()).isTrue();
             assertThat(r.bodyAsString()).isEqualTo("sni ok");
+        }
+    }
+
+    @Test
+    void anInternationalHostIsSentAsAsciiInSniAndVerifiedAgainstItsAsciiName() {
+        // the server answers SNI "xn--bcher-kva.test" with a certificate for that name, anything else with
+        // default.test's: only the ASCII name in SNI, checked against the ASCII name, passes
+        TestResolver resolver = new TestResolver().map("xn--bcher-kva.test", "127.0.0.1");
+        try (FetchClient client = FetchClient.builder().trustCertificates(caPem).addressResolverGroup(resolver).build()) {
+            FetchResult r = fetch(client, "https://bücher.test:" + sni.port() + "/");
+            assertThat(r.isSuccess()).as(r.toString()).isTrue();
+            assertThat(r.bodyAsString()).isEqualTo("sni ok");
+            assertThat(r.url()).isEqualTo("https://xn--bcher-kva.test:" + sni.port() + "/");
         }
     }
 

@@ -5,6 +5,7 @@ import dev.fanout.FetchException;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchRequest;
 import dev.fanout.internal.AddressGuard;
+import dev.fanout.internal.Idn;
 import dev.fanout.internal.Redaction;
 import dev.fanout.internal.RequestValidator;
 import dev.fanout.internal.ValidatedRequest;
@@ -46,6 +47,7 @@ class ValidationPropertiesTest {
                 assertThat(v.uri().getHost()).isNotEmpty();
                 assertThat(v.uri().getPort()).isBetween(-1, 65535).isNotZero();
                 assertThat(v.uri().toString()).doesNotContain("\r", "\n", "\0", " ");
+                assertThat(Idn.isAscii(v.uri().getHost())).as("the host as sent is ASCII").isTrue();
             } catch (FetchException e) {
                 assertThat(e.kind()).isIn(Kind.INVALID_REQUEST, Kind.BLOCKED_ADDRESS);
             }
@@ -55,7 +57,72 @@ class ValidationPropertiesTest {
     @Provide
     Arbitrary<String> prefixes() {
         return Arbitraries.of("http://", "https://", "http://127.0.0.1", "https://example.com:", "http://[", "ftp://",
-                "", "http://u:p@", "HTTP://EXAMPLE.COM/", "http://0x7f.1");
+                "", "http://u:p@", "HTTP://EXAMPLE.COM/", "http://0x7f.1", "http://bücher.", "https://例え.",
+                "http://u:p@пример.", "http://１２７.０.");
+    }
+
+    /** Lower-case letters of a few scripts, each stable under IDNA 2003 mapping (no ß, no final sigma). */
+    private static final String[] ALPHABETS = {
+            "abcdefghijklmnopqrstuvwxyz0123456789äöüéèêàâçñåøæœ",
+            "абвгдежзийклмнопрстуфхцчшщъыьэюяё",
+            "αβγδεζηθικλμνξοπρστυφχψω",
+            "ぁあいうえおかがきぎくぐけげこごさざしじすずせぜそぞただちぢっつづてでとどなにぬねのはばぱひびぴふぶぷへべぺほぼぽまみむめもゃやゅゆょよらりるれろわをん",
+            "例試験漢字日本語中文网络公司世界東京北京",
+    };
+
+    @Provide
+    Arbitrary<String> unicodeHosts() {
+        Arbitrary<String> label = Arbitraries.of(ALPHABETS).flatMap(alphabet -> Arbitraries.strings()
+                .withChars(alphabet.toCharArray()).ofMinLength(1).ofMaxLength(12));
+        return label.list().ofMinSize(1).ofMaxSize(3).map(labels -> String.join(".", labels) + ".test");
+    }
+
+    @Property(tries = 1000)
+    void aUnicodeHostIsSentAsTheAsciiFormThatReadsBackToIt(@ForAll("unicodeHosts") String host,
+                                                          @ForAll @IntRange(min = 1, max = 65535) int port) {
+        String url = "http://user:pw@" + host + ":" + port + "/p?q=ü";
+        ValidatedRequest v = PLAIN.validate(FetchRequest.get(url));
+        String sent = v.uri().getHost();
+        assertThat(sent).matches("[a-z0-9.-]+");
+        assertThat(sent.split("\\.")).allSatisfy(label -> assertThat(label.length()).isBetween(1, 63));
+        assertThat(java.net.IDN.toUnicode(sent)).isEqualTo(host);
+        assertThat(v.uri().getPort()).isEqualTo(port);
+        assertThat(v.request().url()).isEqualTo("http://" + sent + ":" + port + "/p?q=ü");
+        assertThat(v.safeUrl()).isEqualTo(v.request().url());
+        // one host, one name: case, the ideographic full stop and the guard change nothing
+        String upper = host.toUpperCase(java.util.Locale.ROOT).replace('.', '\u3002');
+        assertThat(PLAIN.validate(FetchRequest.get("https://" + upper + "/")).uri().getHost()).isEqualTo(sent);
+        assertThat(GUARDED.validate(FetchRequest.get(url)).uri().getHost()).isEqualTo(sent);
+    }
+
+    @Provide
+    Arbitrary<String> hostileHosts() {
+        // letters mixed with what IDNA maps onto URL structure or refuses: full-width / @ : . and digits,
+        // ideographic full stops, deviation characters, joiners, soft hyphens, unassigned code points
+        Arbitrary<Character> c = Arbitraries.of('a', 'ü', '例', '-', '.', '\uff0f', '\uff20', '\uff1a', '\uff0e',
+                '\u3002', '\uff11', '\u00df', '\u03c2', '\u200c', '\u200d', '\u00ad', '\u2488', '\u0378', '_', '%',
+                '\u2100', '\u216b');
+        return c.list().ofMinSize(1).ofMaxSize(20).map(l -> {
+            StringBuilder b = new StringBuilder();
+            l.forEach(b::append);
+            return b.toString();
+        });
+    }
+
+    @Property(tries = 2000)
+    void aHostileUnicodeHostIsAnAsciiHostOrInvalidNeverACrashOrAnotherUrl(@ForAll("hostileHosts") String host) {
+        String url = "http://" + host + "/path";
+        for (RequestValidator validator : List.of(PLAIN, GUARDED)) {
+            try {
+                ValidatedRequest v = validator.validate(FetchRequest.get(url));
+                assertThat(v.uri().getHost()).matches("[a-z0-9.-]+");
+                assertThat(v.uri().getRawPath()).as("nothing in the host leaked into the path").isEqualTo("/path");
+                assertThat(v.uri().getRawUserInfo()).isNull();
+                assertThat(v.uri().getPort()).isEqualTo(-1);
+            } catch (FetchException e) {
+                assertThat(e.kind()).isIn(Kind.INVALID_REQUEST, Kind.BLOCKED_ADDRESS);
+            }
+        }
     }
 
     @Property(tries = 1000)

@@ -14,7 +14,8 @@ import java.io.UncheckedIOException;
 /**
  * Writes one JSON object per result, one per line, flushed at once:
  * {@code {"index":0,"url":"...","ok":true,"status":200,"kind":null,"error":null,"attempts":1,"elapsed_ms":12.3,"bytes":1042}}.
- * The URL is echoed as given, less any {@code user:password@}.
+ * The URL is echoed as given, less any {@code user:password@}; an international host name shows in the
+ * ASCII form it was sent to.
  */
 final class JsonLines implements AutoCloseable {
 
