@@ -42,6 +42,9 @@ public final class NettyExchange {
      */
     static final int EVENT_LOOPS = Math.max(1, Runtime.getRuntime().availableProcessors());
 
+    private static final Mono<ExchangeResponse> NO_RESPONSE =
+            Mono.error(() -> new IllegalStateException("the exchange completed without a response"));
+
     private final Settings settings;
     private final LoopResources ownLoops;
     private final ConnectionProvider provider;
@@ -164,7 +167,9 @@ public final class NettyExchange {
                 .response((res, body) -> collect(res, body, head))
                 // not next(): it would cancel the exchange after the value, and a cancelled exchange's
                 // connection is closed instead of going back to the pool
-                .singleOrEmpty();
+                .singleOrEmpty()
+                // never empty: the pipeline reads an empty completion as its request timeout
+                .switchIfEmpty(NO_RESPONSE);
         if (!settings.http2() && !settings.h2c()) {
             return exchange;
         }
