@@ -3,6 +3,7 @@ package dev.fanout.internal;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import reactor.netty.http.HttpProtocol;
+import reactor.netty.http.client.Http2AllocationStrategy;
 
 /**
  * HTTP/2 choices handed to Reactor Netty: which protocols to offer, and which HTTP/2 failures
@@ -53,6 +54,35 @@ final class Http2Support {
      */
     static HttpProtocol[] plainProtocols(boolean http2, boolean h2c) {
         return h2c ? new HttpProtocol[] {HttpProtocol.H2C} : new HttpProtocol[] {HttpProtocol.HTTP11};
+    }
+
+    /**
+     * The pool's allocation strategy when HTTP/2 is on. With HTTP/2 the per-host limit counts requests
+     * (streams), enforced by {@link HostStreamPermits}; how many TCP connections carry them is this
+     * strategy's business:
+     * <ul>
+     * <li>{@code strictConnectionReuse}: a new connection to a host is opened only when every open one
+     * has reached the server's {@code SETTINGS_MAX_CONCURRENT_STREAMS} (and none is being opened). Without
+     * it Reactor Netty's HTTP/2 pool opens a connection for every acquire that finds no established
+     * connection with a free stream, so a burst of N requests opens about N connections before the first
+     * is up, each then carrying one or two streams: HTTP/2 framing without multiplexing (256 connections
+     * for 256 requests in the h2c benchmark). With it, N requests take {@code ceil(N / server's limit)}
+     * connections, following whatever the server advertises (1 for 64 requests at 100 streams, 4 for 32
+     * at 10; {@code Http2PoolTest}).</li>
+     * <li>{@code maxConnections(maxConnectionsPerHost)}: the same bound as without this strategy. Reactor
+     * Netty uses one pool for HTTP/2 and for the HTTP/1.1 that an {@code http2()} client falls back to
+     * when ALPN picks it, and bounds both with this number: an HTTP/1.1 host keeps its
+     * {@code maxConnectionsPerHost} connections ({@code Http2Test}); a server that allows few streams
+     * per connection gets more connections, never more than the limit.</li>
+     * </ul>
+     * No cap below the per-host limit (such as {@code ceil(maxConnectionsPerHost / 100)}) is set: it would
+     * starve a server that allows fewer streams, and would cut the HTTP/1.1 fallback to that many connections.
+     */
+    static Http2AllocationStrategy allocationStrategy(int maxConnectionsPerHost) {
+        return Http2AllocationStrategy.builder()
+                .maxConnections(maxConnectionsPerHost)
+                .strictConnectionReuse(true)
+                .build();
     }
 
     /**

@@ -69,8 +69,9 @@ public final class NettyExchange {
                 : null;
         ConnectionProvider.Builder pool = ConnectionProvider.builder("fanout")
                 .maxConnections(settings.maxConnectionsPerHost());
-        // With HTTP/2 the per-host limit counts requests (streams), enforced by HostStreamPermits in the
-        // pipeline; the pool keeps maxConnectionsPerHost connections per host for an HTTP/1.1 fallback.
+        if (settings.http2() || settings.h2c()) {
+            pool.allocationStrategy(Http2Support.allocationStrategy(settings.maxConnectionsPerHost()));
+        }
         this.provider = pool
                 // Demand is bounded before the pool: admission (ConnectionPermits) lets at most
                 // maxConnections requests at the pools at once. The pool's own bound is left off because
