@@ -33,8 +33,8 @@ final class HostStreamPermits {
         this.maxPerHost = maxPerHost;
     }
 
-    <T> Mono<T> withPermit(URI uri, Mono<T> work) {
-        String key = key(uri);
+    /** Runs {@code work} holding one of the permits of the host whose {@link #key} is {@code key}. */
+    <T> Mono<T> withPermit(String key, Mono<T> work) {
         return Mono.defer(() -> {
             Entry entry = hosts.compute(key, (k, e) -> {
                 Entry x = e == null ? new Entry(maxPerHost) : e;

@@ -118,8 +118,11 @@ public final class Pipeline {
                 retries.firstAttempt();
             }
             // redirect hops each go through validation and admission again (RedirectFollower)
-            Mono<RedirectFollower.Followed> send = redirects.follow(validated, (hop, strip) -> admit(hop,
-                            exchange.exchange(hop, strip, rates.writesLimited() ? rates.beforeWrite(hostKey(hop)) : null)))
+            Mono<RedirectFollower.Followed> send = redirects.follow(validated, (hop, strip) -> {
+                        String hopHost = hop == validated ? host : hostKey(hop); // the key is computed once per request
+                        return admit(hopHost, exchange.exchange(hop, strip,
+                                rates.writesLimited() ? rates.beforeWrite(hopHost) : null));
+                    })
                     // The request timeout: the exchange never completes empty (NettyExchange), so an empty
                     // completion here is the timer's. Cheaper than Mono.timeout, which builds a description
                     // string, a serializing subscriber and a delay at every subscription (TimeoutOperatorBench:
@@ -175,9 +178,9 @@ public final class Pipeline {
     }
 
     /** Admission for one hop: the client-wide connection permit, and under HTTP/2 the per-host stream permit. */
-    private Mono<ExchangeResponse> admit(ValidatedRequest hop, Mono<ExchangeResponse> exchange) {
+    private Mono<ExchangeResponse> admit(String hopHost, Mono<ExchangeResponse> exchange) {
         return hostStreams == null ? permits.withPermit(exchange)
-                : hostStreams.withPermit(hop.uri(), permits.withPermit(exchange));
+                : hostStreams.withPermit(hopHost, permits.withPermit(exchange));
     }
 
     /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
