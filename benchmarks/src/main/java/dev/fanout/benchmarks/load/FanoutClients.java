@@ -12,7 +12,8 @@ import java.util.function.UnaryOperator;
 /**
  * Fanout, configured for one host at {@code concurrency}: per-host and client-wide connections equal to it.
  * The {@code h2c} variant adds {@code h2cPriorKnowledge()} (then {@code maxConnectionsPerHost} counts
- * streams in flight to the host) and passes a response only if it came over HTTP/2.
+ * streams in flight to the host, multiplexed on as few connections as the server's stream limit allows)
+ * and passes a response only if it came over HTTP/2.
  */
 final class FanoutClients {
 
