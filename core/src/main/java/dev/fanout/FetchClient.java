@@ -352,7 +352,8 @@ public final class FetchClient implements AutoCloseable {
         /**
          * Connections to one host (scheme, host and port) at once: the size of Reactor Netty's
          * pool for that host. With {@link #http2()} or {@link #h2cPriorKnowledge()} it counts
-         * requests in flight to the host instead (streams, when multiplexed). Default 64.
+         * requests in flight to the host instead (streams, when multiplexed); they share as few
+         * connections as the server's stream limit allows, never more than this many. Default 64.
          *
          * @throws IllegalArgumentException if {@code n <= 0}
          */
@@ -775,8 +776,11 @@ public final class FetchClient implements AutoCloseable {
 
         /**
          * Offers HTTP/2 to https URLs (negotiated by ALPN; servers without it get HTTP/1.1). With
-         * HTTP/2 one connection per host carries at most {@link #maxConnectionsPerHost(int)}
-         * concurrent streams (fewer if the server says so). Default: HTTP/1.1 only.
+         * HTTP/2, at most {@link #maxConnectionsPerHost(int)} requests to a host are in flight at
+         * once, multiplexed: a further connection to the host is opened only when the open ones
+         * carry as many streams as the server allows ({@code SETTINGS_MAX_CONCURRENT_STREAMS}).
+         * An HTTP/1.1 fallback keeps up to {@code maxConnectionsPerHost} connections. Default:
+         * HTTP/1.1 only.
          */
         public Builder http2() {
             this.http2 = true;
@@ -785,7 +789,8 @@ public final class FetchClient implements AutoCloseable {
 
         /**
          * Speaks cleartext HTTP/2 with prior knowledge ({@code h2c}) to http URLs: only for servers
-         * known to accept it, there is no fallback. Default: HTTP/1.1.
+         * known to accept it, there is no fallback. Requests are multiplexed and counted per host as
+         * with {@link #http2()}. Default: HTTP/1.1.
          */
         public Builder h2cPriorKnowledge() {
             this.h2c = true;
