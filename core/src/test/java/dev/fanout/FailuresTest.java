@@ -71,11 +71,17 @@ class FailuresTest {
         }
     }
 
+    private static void awaitIdleConnection(FetchClient client) {
+        reactor.core.publisher.Flux.interval(Duration.ofMillis(5)).filter(i -> client.poolStats().idle() == 1)
+                .blockFirst(Duration.ofSeconds(5));
+    }
+
     @Test
     void aPooledConnectionIdleLongerThanTheResponseTimeoutIsReusedNotTimedOut() throws InterruptedException {
         // the response timeout runs only while a response is awaited: an idle connection in the pool is left alone
         try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofMillis(100)).build()) {
             FetchResult first = one(client, FetchRequest.get(server.url("/ok")));
+            awaitIdleConnection(client);
             Thread.sleep(400); // the connection sits idle in the pool for four response timeouts
             FetchResult second = one(client, FetchRequest.get(server.url("/ok")));
 
@@ -93,6 +99,8 @@ class FailuresTest {
         try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofMillis(300))
                 .retry(RetryPolicy.none()).build()) {
             assertThat(one(client, FetchRequest.get(server.url("/ok"))).isSuccess()).isTrue();
+            // the result can arrive a moment before its connection is back in the pool
+            awaitIdleConnection(client);
             FetchResult stalled = one(client, FetchRequest.get(server.url("/stall-headers")));
 
             assertThat(stalled.kind()).isEqualTo(Kind.RESPONSE_TIMEOUT);
