@@ -11,9 +11,11 @@ import reactor.netty.resources.LoopResources;
 import java.time.Duration;
 
 /**
- * Raw Reactor Netty, the engine under Fanout: the same pool size, the same event-loop count and
- * the same {@code flatMap} concurrency, the body aggregated as {@code byte[]}. Fanout's overhead
- * is the difference.
+ * Raw Reactor Netty, the engine under Fanout: the same pool size and the same {@code flatMap}
+ * concurrency, the body aggregated as {@code byte[]}. {@code reactor-netty} runs on Reactor Netty's
+ * default event-loop count ({@code max(cores, 4)}, what {@code HttpClient.create()} gives a user);
+ * {@code reactor-netty-cores} on one loop per core, as Fanout sizes its own: against it the
+ * difference is Fanout's overhead alone.
  *
  * <p>{@link Mode#H2C} speaks cleartext HTTP/2 with prior knowledge ({@code protocol(H2C)}) with the
  * pool Fanout builds for HTTP/2: an {@code Http2AllocationStrategy} of at most {@code concurrency}
@@ -39,6 +41,11 @@ final class ReactorNettyClient implements LoadClient {
     enum Mode { HTTP11, H2C, H2C_MUX }
 
     ReactorNettyClient(int concurrency, Mode mode) {
+        this(concurrency, mode, LoopResources.DEFAULT_IO_WORKER_COUNT);
+    }
+
+    /** @param loopCount event loops: Reactor Netty's default {@code max(cores, 4)}, or the cores as Fanout sizes them */
+    ReactorNettyClient(int concurrency, Mode mode, int loopCount) {
         this.concurrency = concurrency;
         this.h2c = mode != Mode.HTTP11;
         ConnectionProvider.Builder pool = ConnectionProvider.builder("raw").maxConnections(concurrency)
@@ -56,7 +63,7 @@ final class ReactorNettyClient implements LoadClient {
                     .build());
         }
         this.provider = pool.build();
-        this.loops = LoopResources.create("raw", LoopResources.DEFAULT_IO_WORKER_COUNT, true);
+        this.loops = LoopResources.create("raw", loopCount, true);
         this.client = HttpClient.create(provider).protocol(h2c ? HttpProtocol.H2C : HttpProtocol.HTTP11)
                 .runOn(loops, false);
     }

@@ -87,6 +87,8 @@ final class Report {
         if (s1 != null && s1.containsKey(FANOUT)) {
             double f = rps(s1, FANOUT);
             ratioTarget(t, "S1 Fanout / raw Reactor Netty", f, s1, RAW, 0.95);
+            ratioTarget(t, "S1 Fanout / raw Reactor Netty on Fanout's loop count (overhead alone)", f, s1,
+                    "reactor-netty-cores", 0.95);
             ratioTarget(t, "S1 Fanout / Spring WebClient", f, s1, "webclient", 1.3);
             ratioTarget(t, "S1 Fanout / JDK HttpClient sendAsync", f, s1, "jdk-async", 2.0);
             ratioTarget(t, "S1 Fanout / JDK HttpClient virtual threads", f, s1, "jdk-virtual-threads", 2.0);

@@ -104,6 +104,9 @@ public final class RunOne {
                 return new FanoutClients.AsCompleted(concurrency, customize, true);
             case "reactor-netty":
                 return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.HTTP11);
+            case "reactor-netty-cores":
+                return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.HTTP11,
+                        Runtime.getRuntime().availableProcessors());
             case "reactor-netty-h2c":
                 return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.H2C);
             case "reactor-netty-h2c-mux":
