@@ -86,8 +86,6 @@ public final class LoadBench {
                 .map(s -> nOverride == null || s.id().equals("S4") ? s : new Scenario(s.id(), s.title(), s.path(),
                         s.check(), nOverride, (int) Math.min(s.warmup(), nOverride), s.concurrency(), s.clients(),
                         s.heap(), s.repeats()))
-                .map(s -> s.clients().size() == 1 ? s : new Scenario(s.id(), s.title(), s.path(), s.check(), s.n(),
-                        s.warmup(), s.concurrency(), peers, s.heap(), s.repeats()))
                 .collect(Collectors.toList());
 
         String java = ProcessHandle.current().info().command().orElse("java");
