@@ -13,6 +13,15 @@ final class FaultRetries {
     }
 
     static FetchClient.Builder enable(FetchClient.Builder builder) {
+        // for experiments only (not in any recorded table unless said so): FANOUT_S5_RETRY=none runs S5
+        // without retries, FANOUT_S5_RETRY=<ms> with 3 attempts and that base backoff
+        String experiment = System.getenv("FANOUT_S5_RETRY");
+        if ("none".equals(experiment)) {
+            return builder.retry(RetryPolicy.none());
+        }
+        if (experiment != null) {
+            return builder.retry(RetryPolicy.backoff(3, java.time.Duration.ofMillis(Long.parseLong(experiment))));
+        }
         return builder.retry(RetryPolicy.defaults());
     }
 }
