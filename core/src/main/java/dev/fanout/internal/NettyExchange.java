@@ -128,9 +128,11 @@ public final class NettyExchange {
                 .doOnChannelInit((observer, channel, remoteAddress) -> {
                     channels.add(channel);
                     if (connectionTimer) {
-                        // after the codec and decompressor, before Reactor Netty's bridge, which consumes what it reads
-                        channel.pipeline().addBefore(NettyPipeline.ReactiveBridge, ResponseTimer.NAME,
-                                new ResponseTimer(settings.responseTimeout()));
+                        // after the codec and decompressor, before Reactor Netty's bridge, which consumes what it
+                        // reads; its companion before the codec, to see every read of bytes
+                        ResponseTimer timer = new ResponseTimer(settings.responseTimeout());
+                        channel.pipeline().addBefore(NettyPipeline.ReactiveBridge, ResponseTimer.NAME, timer);
+                        channel.pipeline().addBefore(NettyPipeline.HttpCodec, ResponseTimer.READS_NAME, timer.reads());
                     }
                 });
         this.secureClient = connectionTimer ? configured : configured.responseTimeout(settings.responseTimeout());
