@@ -29,6 +29,12 @@ record Scenario(String id, String title, String path, String check, long n, int 
         return List.copyOf(s1);
     }
 
+    private static List<String> withoutVirtualThreads() {
+        List<String> p = new java.util.ArrayList<>(PEERS);
+        p.remove("jdk-virtual-threads");
+        return p;
+    }
+
     /** The scenarios at full size ({@code quick == false}) or at the small size that proves the harness works. */
     static List<Scenario> all(boolean quick, int repeats, long s4Count, List<String> peers) {
         int large = TargetFiles.itemCount(TargetFiles.LARGE_SIZE);
@@ -43,6 +49,7 @@ record Scenario(String id, String title, String path, String check, long n, int 
                         "size:" + TargetFiles.SMALL_SIZE, s4Count, 0, 256, FANOUT_ONLY, "256m", 1),
                 new Scenario("S5", "faults: S1 with 10% 503 (" + FaultRetries.STATUS + ")", "/flaky",
                         "size:" + TargetFiles.SMALL_SIZE, quick ? 20_000 : 200_000, quick ? 2_000 : 20_000, 256,
-                        FANOUT_ONLY, "2g", repeats));
+                        // Fanout only, unless clients were named (--clients): then those, to compare the endpoint's cost
+                        peers.equals(PEERS) || peers.equals(withoutVirtualThreads()) ? FANOUT_ONLY : peers, "2g", repeats));
     }
 }
