@@ -111,6 +111,26 @@ class FailuresTest {
     }
 
     @Test
+    void waitingForAPooledConnectionEndsAtTheRequestTimeoutAndLeavesThePoolUsable() {
+        // one connection per host: the second request waits for it in the pool (which has no timeout of its
+        // own) and ends at its request timeout; the cancelled wait leaves nothing behind
+        try (FetchClient client = FetchClient.builder().maxConnectionsPerHost(1).retry(RetryPolicy.none()).build()) {
+            reactor.core.publisher.Mono<FetchResult> holder = client.fetch(server.url("/delay/800"));
+            reactor.core.publisher.Mono<FetchResult> waiter = reactor.core.publisher.Mono.delay(Duration.ofMillis(100))
+                    .then(client.fetch(FetchRequest.get(server.url("/ok")).timeout(Duration.ofMillis(300))));
+            List<FetchResult> both = reactor.core.publisher.Flux.merge(holder, waiter).collectList()
+                    .block(Duration.ofSeconds(10));
+            FetchResult after = one(client, FetchRequest.get(server.url("/ok")));
+
+            assertThat(both).extracting(FetchResult::kind).containsExactlyInAnyOrder(null, Kind.REQUEST_TIMEOUT);
+            assertThat(both).filteredOn(FetchResult::isSuccess).hasSize(1);
+            assertThat(after.isSuccess()).as(after.toString()).isTrue();
+            assertThat(server.maxOpenConnections()).isEqualTo(1);
+            assertPoolQuiet(client);
+        }
+    }
+
+    @Test
     void aBodyThatStallsIsResponseTimeout() {
         try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofMillis(300)).build()) {
             FetchResult r = one(client, FetchRequest.get(server.url("/stall-body")));

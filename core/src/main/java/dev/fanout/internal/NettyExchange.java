@@ -30,10 +30,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class NettyExchange {
 
     /**
-     * The pool's own acquire timeout is pushed out of the way: waiting for a connection counts
-     * against the request timeout, which fires first and is reported as REQUEST_TIMEOUT.
+     * No pool acquire timeout (zero means none to reactor-pool): waiting for a connection counts
+     * against the request timeout, which ends it as REQUEST_TIMEOUT. A finite one (it was 24 h) costs a
+     * task scheduled on {@code Schedulers.parallel()}, and cancelled, for every acquire that has to wait.
      */
-    private static final Duration POOL_ACQUIRE_TIMEOUT = Duration.ofHours(24);
+    private static final Duration POOL_ACQUIRE_TIMEOUT = Duration.ZERO;
 
     /**
      * One event loop per core. Reactor Netty's own default, {@code max(cores, 4)}, is sized for servers;
