@@ -138,4 +138,21 @@ class GatherAndStreamTest {
             return java.util.stream.LongStream.range(0, n).boxed().collect(Collectors.toList());
         }
     }
+    @Test
+    void theClientRunsOnOneEventLoopPerCore() {
+        // results are emitted on the event loop that completed them: 400 requests over 64 connections
+        // reach every loop the client has, and there are no more than the machine's cores
+        java.util.Set<String> loops = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        try (FetchClient client = FetchClient.builder().concurrency(64).maxConnectionsPerHost(64).build()) {
+            long n = client.fetchAsCompleted(Flux.range(0, 400).map(i -> FetchRequest.get(server.url("/delay/20"))))
+                    .doOnNext(r -> loops.add(Thread.currentThread().getName()))
+                    .filter(FetchResult::isSuccess)
+                    .count().block(Duration.ofSeconds(30));
+
+            assertThat(n).isEqualTo(400);
+            assertThat(loops).allMatch(name -> name.startsWith("fanout-nio"));
+            assertThat(loops).hasSizeLessThanOrEqualTo(Runtime.getRuntime().availableProcessors());
+            assertPoolQuiet(client);
+        }
+    }
 }

@@ -57,7 +57,9 @@ public final class ContentCodings {
 
     /**
      * Swaps the connection's (or HTTP/2 stream's) decompressor for {@link Decompressor}, once. Called
-     * before each request is written; between two responses the decompressor holds no state.
+     * when a connection is set up (HTTP/1.1 only: its pipeline is complete then) and, when HTTP/2 is on,
+     * before each request is written (streams, and connections whose protocol ALPN picks later);
+     * between two responses the decompressor holds no state.
      */
     static void boundZstd(Channel channel) {
         ChannelPipeline pipeline = channel.pipeline();

@@ -52,7 +52,7 @@ final class Http2Support {
      * The protocols for http URLs: {@link #protocols} without h2, which needs TLS (Reactor Netty would
      * drop it per request, copying its configuration each time).
      */
-    static HttpProtocol[] plainProtocols(boolean http2, boolean h2c) {
+    static HttpProtocol[] plainProtocols(boolean h2c) {
         return h2c ? new HttpProtocol[] {HttpProtocol.H2C} : new HttpProtocol[] {HttpProtocol.HTTP11};
     }
 

@@ -59,7 +59,9 @@ public final class NettyExchange {
      */
     private final HttpClient plainClient;
     private final boolean connectionTimer;
-    private final Map<Duration, HttpClient> byConnectTimeout = new ConcurrentHashMap<>();
+    /** Per-request connect timeouts: a client for each, made once. */
+    private final Map<Duration, HttpClient> secureByConnectTimeout = new ConcurrentHashMap<>();
+    private final Map<Duration, HttpClient> plainByConnectTimeout = new ConcurrentHashMap<>();
     private final AddressResolverGroup<?> ownResolver;
 
     public NettyExchange(Settings settings) {
@@ -98,7 +100,9 @@ public final class NettyExchange {
             base = settings.proxy().apply(base);
         }
         base = base.protocol(Http2Support.protocols(settings.http2(), settings.h2c()));
-        if (settings.compression() && ContentCodings.zstd()) {
+        boolean boundZstd = settings.compression() && ContentCodings.zstd();
+        if (boundZstd && (settings.http2() || settings.h2c())) {
+            // an HTTP/2 stream gets its decompressor per stream; HTTP/1.1 connections at init, below
             base = base.doOnRequest((req, conn) -> ContentCodings.boundZstd(conn.channel()));
         }
         if (settings.http2() || settings.h2c()) {
@@ -128,6 +132,9 @@ public final class NettyExchange {
                 })
                 .doOnChannelInit((observer, channel, remoteAddress) -> {
                     channels.add(channel);
+                    if (boundZstd) {
+                        ContentCodings.boundZstd(channel); // once per connection (a no-op where no decompressor is yet)
+                    }
                     if (connectionTimer) {
                         // after the codec and decompressor, before Reactor Netty's bridge, which consumes what it
                         // reads; its companion before the codec, to see every read of bytes
@@ -137,7 +144,7 @@ public final class NettyExchange {
                     }
                 });
         this.secureClient = connectionTimer ? configured : configured.responseTimeout(settings.responseTimeout());
-        this.plainClient = secureClient.noSSL().protocol(Http2Support.plainProtocols(settings.http2(), settings.h2c()));
+        this.plainClient = secureClient.noSSL().protocol(Http2Support.plainProtocols(settings.h2c()));
     }
 
     /**
@@ -153,8 +160,8 @@ public final class NettyExchange {
         HttpClient client = secure ? secureClient : plainClient;
         Duration connectTimeout = request.request().connectTimeout();
         HttpClient c = connectTimeout == null ? client
-                : byConnectTimeout.computeIfAbsent(secure ? connectTimeout : connectTimeout.negated(),
-                        d -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) connectTimeout.toMillis()));
+                : (secure ? secureByConnectTimeout : plainByConnectTimeout).computeIfAbsent(connectTimeout,
+                        d -> client.option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) d.toMillis()));
         boolean head = request.method().equals(HttpMethod.HEAD);
         HttpClient.RequestSender sender = c.request(request.method()).uri(request.uri());
         // A bodiless GET or HEAD with nothing of its own to add goes out as Reactor Netty builds it: each

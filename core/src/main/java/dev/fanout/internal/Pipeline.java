@@ -172,12 +172,9 @@ public final class Pipeline {
                                 "the exchange completed without a response"), start, requestTimeout, log)));
     }
 
-    /** Longer timeouts are this one (about 73 years): a delay of more nanoseconds than a long holds would throw. */
-    private static final Duration LONGEST_TIMER = Duration.ofNanos(Long.MAX_VALUE / 4);
-
-    /** Fires once, {@code timeout} after each subscription, on the shared wheel timer. */
+    /** Fires once, {@code timeout} (capped: see {@link WheelTimer#capped}) after each subscription, on the shared wheel timer. */
     private static Mono<Long> timer(Duration timeout) {
-        return Mono.delay(timeout.compareTo(LONGEST_TIMER) > 0 ? LONGEST_TIMER : timeout, WheelTimer.SHARED);
+        return Mono.delay(WheelTimer.capped(timeout), WheelTimer.SHARED);
     }
 
     /** Admission for one hop: the client-wide connection permit, and under HTTP/2 the per-host stream permit. */

@@ -39,8 +39,6 @@ final class ResponseTimer extends ChannelDuplexHandler implements ChannelFutureL
 
     static final String NAME = "fanout.responseTimer";
     static final String READS_NAME = "fanout.responseTimer.reads";
-    /** Longer timeouts are this one (about 73 years): no overflow in the arithmetic below. */
-    private static final long MAX_NANOS = Long.MAX_VALUE / 4;
 
     private final long defaultNanos;
     private volatile long nextNanos = -1;
@@ -74,8 +72,9 @@ final class ResponseTimer extends ChannelDuplexHandler implements ChannelFutureL
         return reads;
     }
 
+    /** Longer timeouts are capped (about 73 years): no overflow in the arithmetic below. */
     private static long nanos(Duration d) {
-        return d.compareTo(Duration.ofNanos(MAX_NANOS)) > 0 ? MAX_NANOS : d.toNanos();
+        return WheelTimer.capped(d).toNanos();
     }
 
     /** Gives the next request written on {@code channel} its own timeout (a per-request override). */

@@ -9,6 +9,7 @@ import reactor.core.Disposables;
 import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -21,6 +22,14 @@ import java.util.concurrent.TimeUnit;
  * notice. Only delayed tasks are supported, which is all {@code Mono.timeout} asks for.
  */
 public final class WheelTimer implements Scheduler {
+
+    /** The longest delay Fanout's timers take (about 73 years): longer ones mean "none" and are capped to this. */
+    static final Duration LONGEST = Duration.ofNanos(Long.MAX_VALUE / 4);
+
+    /** {@code d}, or {@link #LONGEST} if longer: no overflow in nanosecond arithmetic (a Duration can exceed a long). */
+    static Duration capped(Duration d) {
+        return d.compareTo(LONGEST) > 0 ? LONGEST : d;
+    }
 
     /** Shared by every client: one daemon thread, never stopped. */
     public static final WheelTimer SHARED = new WheelTimer();
