@@ -915,7 +915,9 @@ public final class FetchClient implements AutoCloseable {
         /**
          * The scheduler for Fanout's own waits: retry backoff, rate-limit tokens, cool-downs and
          * batch deadlines (its clock is read for them too). For tests, a {@code VirtualTimeScheduler}.
-         * Default: Reactor's {@code Schedulers.parallel()}, looked up at each use.
+         * Default: Reactor's {@code Schedulers.parallel()}, looked up at each use, except for retry
+         * backoffs, which wait on Fanout's shared wheel timer (10 ms ticks) and resume on the event
+         * loop that saw the failure.
          */
         public Builder timer(Scheduler scheduler) {
             this.timer = Objects.requireNonNull(scheduler, "timer");

@@ -303,4 +303,31 @@ class FaultSuiteTest {
         assertThat(server.totalHits()).isLessThanOrEqualTo(16);
         assertPoolQuiet(closing);
     }
+
+    /**
+     * On the default timer a backoff waits on the shared wheel and ends on an event loop; closing the
+     * client must still end every item waiting there at once, not after its 30 s backoff.
+     */
+    @Test
+    void closeDuringBackoffOnTheDefaultTimerEndsEveryItemAtOnce() throws Exception {
+        List<String> urls = IntStream.range(0, 8).mapToObj(i -> server.url(Fault.STATUS, 503, "b" + i))
+                .collect(Collectors.toList());
+        FetchClient closing = FetchClient.builder().concurrency(8)
+                .retry(RetryPolicy.backoff(3, Duration.ofSeconds(30)).jitter(0)).build();
+        var pending = closing.fetchAll(urls).toFuture();
+        long until = System.nanoTime() + 5_000_000_000L;
+        while (server.totalHits() < 8 && System.nanoTime() < until) {
+            Thread.sleep(10);
+        }
+        assertThat(server.totalHits()).isEqualTo(8);
+        long closedAt = System.nanoTime();
+        closing.close();
+        List<FetchResult> results = pending.get(10, java.util.concurrent.TimeUnit.SECONDS);
+        assertThat(Duration.ofNanos(System.nanoTime() - closedAt)).isLessThan(Duration.ofSeconds(5));
+        assertThat(results).hasSize(8);
+        assertThat(results).allSatisfy(r -> assertThat(r.kind()).isEqualTo(Kind.CANCELLED));
+        assertThat(results).allSatisfy(r -> assertThat(r.attempts()).isEqualTo(1));
+        assertThat(server.totalHits()).isEqualTo(8);
+        assertPoolQuiet(closing);
+    }
 }

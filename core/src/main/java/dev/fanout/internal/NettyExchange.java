@@ -63,6 +63,7 @@ public final class NettyExchange {
     private final Map<Duration, HttpClient> secureByConnectTimeout = new ConcurrentHashMap<>();
     private final Map<Duration, HttpClient> plainByConnectTimeout = new ConcurrentHashMap<>();
     private final AddressResolverGroup<?> ownResolver;
+    private final EventLoopSchedulers loopSchedulers;
 
     public NettyExchange(Settings settings) {
         this.settings = settings;
@@ -70,6 +71,8 @@ public final class NettyExchange {
         this.ownLoops = settings.loopResources() == null
                 ? LoopResources.create("fanout", EVENT_LOOPS, true)
                 : null;
+        this.loopSchedulers = new EventLoopSchedulers(
+                (settings.loopResources() == null ? ownLoops : settings.loopResources()).onClient(false));
         ConnectionProvider.Builder pool = ConnectionProvider.builder("fanout")
                 .maxConnections(settings.maxConnectionsPerHost());
         if (settings.http2() || settings.h2c()) {
@@ -256,6 +259,15 @@ public final class NettyExchange {
         } catch (NumberFormatException e) {
             return -1;
         }
+    }
+
+    /**
+     * Where a retry's backoff waits: the configured timer (a test's virtual time) if there is one,
+     * else the wheel timer, ending on the event loop the caller runs on (see {@link EventLoopSchedulers})
+     * or, off the loops, on Reactor's parallel scheduler.
+     */
+    public reactor.core.scheduler.Scheduler backoffScheduler() {
+        return settings.timer() != null ? settings.timer() : loopSchedulers.current(WheelTimer.SHARED);
     }
 
     /** {acquired, idle, pending, allocated} over all hosts. */

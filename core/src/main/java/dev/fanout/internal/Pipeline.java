@@ -70,8 +70,8 @@ public final class Pipeline {
         this.rates = new RateLimiter(settings.rateLimit(), settings.rateLimitPerHost(), settings.rateLimitBurst(),
                 settings.retryPolicy().maxRetryAfter(), settings::timerScheduler, settings.adaptiveRate(), closingError);
         this.retries = new RetryStage(new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(),
-                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler, () -> closed,
-                closingError);
+                () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler,
+                exchange::backoffScheduler, () -> closed, closingError);
         this.breaker = new HostBreaker(settings.breakerFailures(),
                 settings.breakerCoolOff() == null ? 0 : settings.breakerCoolOff().toNanos(),
                 () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS));

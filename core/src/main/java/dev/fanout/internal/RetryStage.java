@@ -25,18 +25,25 @@ final class RetryStage {
 
     private final RetryBudget budget;
     private final Supplier<Scheduler> timer;
+    private final Supplier<Scheduler> backoff;
     private final BooleanSupplier closed;
 
     private final Mono<Void> closing;
 
     RetryStage(RetryBudget budget, Supplier<Scheduler> timer, BooleanSupplier closed) {
-        this(budget, timer, closed, Mono.never());
+        this(budget, timer, timer, closed, Mono.never());
     }
 
-    /** @param closing errors when the client closes: a backoff in progress then ends at once */
-    RetryStage(RetryBudget budget, Supplier<Scheduler> timer, BooleanSupplier closed, Mono<Void> closing) {
+    /**
+     * @param timer   the clock {@code Retry-After} dates are read against
+     * @param backoff where each backoff waits, asked on the thread that saw the failure
+     * @param closing errors when the client closes: a backoff in progress then ends at once
+     */
+    RetryStage(RetryBudget budget, Supplier<Scheduler> timer, Supplier<Scheduler> backoff, BooleanSupplier closed,
+               Mono<Void> closing) {
         this.budget = budget;
         this.timer = timer;
+        this.backoff = backoff;
         this.closed = closed;
         this.closing = closing;
     }
@@ -79,7 +86,7 @@ final class RetryStage {
                 return Mono.error(error);
             }
             onRetry.accept(error, (int) signal.totalRetries() + 2);
-            return delay.isZero() ? Mono.just(0L) : Mono.delay(delay, timer.get()).or(closing.then(Mono.just(0L)));
+            return delay.isZero() ? Mono.just(0L) : Mono.delay(delay, backoff.get()).or(closing.then(Mono.just(0L)));
         }));
     }
 

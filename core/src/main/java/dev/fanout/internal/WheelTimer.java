@@ -10,6 +10,8 @@ import reactor.core.scheduler.Scheduler;
 import reactor.core.scheduler.Schedulers;
 
 import java.time.Duration;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +22,8 @@ import java.util.concurrent.TimeUnit;
  * benchmark's ablation put it at about a fifth of Fanout's CPU per request). The wheel takes both
  * through lock-free queues, at the price of tick precision, which a timeout of seconds does not
  * notice. Only delayed tasks are supported, which is all {@code Mono.timeout} asks for.
+ *
+ * <p>Due tasks run on Reactor's parallel scheduler, or on a given executor ({@link #runningOn}).
  */
 public final class WheelTimer implements Scheduler {
 
@@ -34,10 +38,26 @@ public final class WheelTimer implements Scheduler {
     /** Shared by every client: one daemon thread, never stopped. */
     public static final WheelTimer SHARED = new WheelTimer();
 
-    private final HashedWheelTimer wheel = new HashedWheelTimer(new DefaultThreadFactory("fanout-timer", true),
-            10, TimeUnit.MILLISECONDS, 512);
+    private final HashedWheelTimer wheel;
+    /** Where due tasks run; null: Reactor's parallel scheduler. */
+    private final Executor runOn;
 
     private WheelTimer() {
+        this(new HashedWheelTimer(new DefaultThreadFactory("fanout-timer", true), 10, TimeUnit.MILLISECONDS, 512),
+                null);
+    }
+
+    private WheelTimer(HashedWheelTimer wheel, Executor runOn) {
+        this.wheel = wheel;
+        this.runOn = runOn;
+    }
+
+    /**
+     * The same wheel, with due tasks run on {@code executor} (an event loop, say) instead of Reactor's
+     * parallel scheduler; if it refuses one (shut down), that task runs on the parallel scheduler.
+     */
+    WheelTimer runningOn(Executor executor) {
+        return new WheelTimer(wheel, java.util.Objects.requireNonNull(executor, "executor"));
     }
 
     @Override
@@ -47,7 +67,7 @@ public final class WheelTimer implements Scheduler {
 
     @Override
     public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-        Task t = new Task(task);
+        Task t = new Task(task, runOn);
         t.timeout = wheel.newTimeout(t, delay, unit);
         return t;
     }
@@ -60,16 +80,26 @@ public final class WheelTimer implements Scheduler {
     /** A task on the wheel that is also its own cancel handle (one object per timeout). */
     private static final class Task implements TimerTask, Disposable {
         private final Runnable task;
+        private final Executor runOn;
         private volatile Timeout timeout;
 
-        Task(Runnable task) {
+        Task(Runnable task, Executor runOn) {
             this.task = task;
+            this.runOn = runOn;
         }
 
         @Override
         public void run(Timeout t) {
             // Off the wheel's one thread at once: what a timeout sets off (cancelling the exchange,
             // classifying, the caller's own subscriber) must not hold up every other timeout.
+            if (runOn != null) {
+                try {
+                    runOn.execute(task);
+                    return;
+                } catch (RejectedExecutionException shutDown) {
+                    // below
+                }
+            }
             Schedulers.parallel().schedule(task);
         }
 
