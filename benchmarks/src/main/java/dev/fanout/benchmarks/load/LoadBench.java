@@ -83,7 +83,7 @@ public final class LoadBench {
         Long nOverride = opts.containsKey("n") ? Long.valueOf(opts.get("n")) : null;
         List<Scenario> scenarios = Scenario.all(quick, repeats, s4Count, peers).stream()
                 .filter(s -> wantedScenarios.contains(s.id()))
-                .map(s -> nOverride == null || s.id().equals("S4") ? s : new Scenario(s.id(), s.title(), s.path(),
+                .map(s -> nOverride == null || s.id().equals("S4") ? s : new Scenario(s.id(), s.title(), s.path(), s.warmupPath(),
                         s.check(), nOverride, (int) Math.min(s.warmup(), nOverride), s.concurrency(), s.clients(),
                         s.heap(), s.repeats()))
                 .collect(Collectors.toList());
@@ -171,7 +171,7 @@ public final class LoadBench {
         List<String> cmd = new ArrayList<>(List.of(java, "-Xmx" + s.heap(),
                 "-XX:+UseG1GC", "-Djava.awt.headless=true", "-cp", classPath, RunOne.class.getName(),
                 "--client", client, "--scenario", s.id(), "--url", baseUrl + s.path(), "--n", String.valueOf(s.n()),
-                "--warmup", String.valueOf(s.warmup()), "--concurrency", String.valueOf(s.concurrency()),
+                "--warmup", String.valueOf(s.warmup()), "--warmup-url", baseUrl + s.warmupPath(), "--concurrency", String.valueOf(s.concurrency()),
                 "--check", s.check()));
         if (s.id().equals("S4")) {
             // The whole heap committed and touched up front: RSS starts at its plateau, so growth is real.

@@ -51,12 +51,14 @@ final class NettyTarget implements Target {
         byte[] small = TargetFiles.json(TargetFiles.SMALL_SIZE);
         byte[] large = TargetFiles.json(TargetFiles.LARGE_SIZE);
         byte[] slept = "{\"slept\":100}\n".getBytes(StandardCharsets.US_ASCII);
+        byte[] notSlept = "{\"slept\":0}\n".getBytes(StandardCharsets.US_ASCII);
         byte[] unavailable = "{\"error\":\"unavailable\"}".getBytes(StandardCharsets.US_ASCII);
         HttpServer base = HttpServer.create().host("127.0.0.1").port(0)
                 .route(r -> r
                         .get("/1k.json", (req, res) -> json(res, small))
                         .get("/100k.json", (req, res) -> json(res, large))
                         .get("/delay", (req, res) -> Mono.delay(Duration.ofMillis(100)).then(json(res, slept).then()))
+                        .get("/nodelay", (req, res) -> json(res, notSlept)) // S2's warm-up: /delay without the sleep
                         .get("/flaky", (req, res) -> ThreadLocalRandom.current().nextInt(10) == 0
                                 ? json(res.status(HttpResponseStatus.SERVICE_UNAVAILABLE), unavailable)
                                 : json(res, small)));

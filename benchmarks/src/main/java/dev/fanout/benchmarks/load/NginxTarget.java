@@ -16,7 +16,8 @@ import java.util.stream.Collectors;
 /**
  * nginx from the Debian packages ({@code nginx}, {@code libnginx-mod-http-echo}), started with a
  * generated configuration in a temporary directory: one worker process, access log off, static
- * JSON, {@code echo_sleep} for the delay (a timer, no CPU while waiting) and {@code split_clients}
+ * JSON, {@code echo_sleep} for the delay (a timer, no CPU while waiting; {@code /nodelay} is the same echo
+ * without it, for S2's warm-up) and {@code split_clients}
  * on {@code $request_id} for a random 10 % of 503s. Stopped by the PID it was started with.
  *
  * <p>One server block listens on two ports: HTTP/1.1 on one, cleartext HTTP/2 with prior knowledge
@@ -106,6 +107,7 @@ final class NginxTarget implements Target {
                 + "    root " + www + ";\n"
                 + "    location = /nginx_status { stub_status; }\n"
                 + "    location = /delay { echo_sleep 0.1; echo '{\"slept\":100}'; }\n"
+                + "    location = /nodelay { echo '{\"slept\":0}'; }\n"
                 + "    location = /flaky {\n"
                 + "      if ($fail) { return 503 '{\"error\":\"unavailable\"}'; }\n"
                 + "      rewrite ^ /1k.json break;\n"

@@ -7,8 +7,10 @@ import reactor.netty.http.client.Http2AllocationStrategy;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.resources.ConnectionProvider;
 import reactor.netty.resources.LoopResources;
+import reactor.util.retry.Retry;
 
 import java.time.Duration;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * Raw Reactor Netty, the engine under Fanout: the same pool size and the same {@code flatMap}
@@ -26,6 +28,11 @@ import java.time.Duration;
  * as few connections as the server's stream limit allows ({@code ceil(concurrency / 128)}, nginx's
  * {@code http2_max_concurrent_streams}), without strict reuse: what a Reactor Netty user who knows the
  * server would write. Either h2c mode passes a response only if it came over HTTP/2.
+ *
+ * <p>{@code reactor-netty-retry} (for S5) is {@code reactor-netty-cores} with the retries a user
+ * would write by hand for Fanout's default policy: a 503 is retried up to 3 attempts in all, after a
+ * full-jitter backoff of up to 100 ms doubling ({@code Mono.delay} on Reactor's parallel scheduler);
+ * an input still at 503 after that counts as that response.
  */
 final class ReactorNettyClient implements LoadClient {
 
@@ -36,6 +43,22 @@ final class ReactorNettyClient implements LoadClient {
     private final HttpClient client;
     private final int concurrency;
     private final boolean h2c;
+    private final boolean retry503;
+
+    /** A 503 on its way to {@code retryWhen}. */
+    private static final class Unavailable extends RuntimeException {
+        final byte[] body;
+
+        Unavailable(byte[] body) {
+            super("503", null, false, false);
+            this.body = body;
+        }
+    }
+
+    /** Up to 3 attempts in all; before retry n (1, 2), a random wait below 100 ms * 2^(n-1). */
+    private static final Retry FULL_JITTER_503 = Retry.from(signals -> signals.concatMap(s ->
+            !(s.failure() instanceof Unavailable) || s.totalRetries() >= 2 ? Mono.error(s.failure())
+                    : Mono.delay(Duration.ofMillis(ThreadLocalRandom.current().nextLong(100L << s.totalRetries())))));
 
     /** Which protocol, and for HTTP/2 which pool. */
     enum Mode { HTTP11, H2C, H2C_MUX }
@@ -46,6 +69,12 @@ final class ReactorNettyClient implements LoadClient {
 
     /** @param loopCount event loops: Reactor Netty's default {@code max(cores, 4)}, or the cores as Fanout sizes them */
     ReactorNettyClient(int concurrency, Mode mode, int loopCount) {
+        this(concurrency, mode, loopCount, false);
+    }
+
+    /** @param retry503 retry 503s as Fanout's default policy does (see the class comment) */
+    ReactorNettyClient(int concurrency, Mode mode, int loopCount, boolean retry503) {
+        this.retry503 = retry503;
         this.concurrency = concurrency;
         this.h2c = mode != Mode.HTTP11;
         ConnectionProvider.Builder pool = ConnectionProvider.builder("raw").maxConnections(concurrency)
@@ -71,18 +100,32 @@ final class ReactorNettyClient implements LoadClient {
     @Override
     public void run(String url, int n, Check check, Tally tally) {
         Flux.range(0, n)
-                .flatMap(i -> client.get().uri(url)
-                        .responseSingle((res, body) -> body.asByteArray().defaultIfEmpty(EMPTY).map(bytes -> {
-                            int status = res.status().code();
-                            boolean protocolOk = !h2c || res.version().majorVersion() == 2;
-                            tally.response(status, protocolOk && check.ok(status, bytes));
-                            return status;
-                        }))
+                .flatMap(i -> attempt(url, check, tally)
                         .onErrorResume(e -> {
                             tally.error(e.getClass().getSimpleName());
                             return Mono.empty();
                         }), concurrency)
                 .blockLast();
+    }
+
+    private Mono<Integer> attempt(String url, Check check, Tally tally) {
+        Mono<Integer> once = client.get().uri(url)
+                .responseSingle((res, body) -> body.asByteArray().defaultIfEmpty(EMPTY).flatMap(bytes -> {
+                    int status = res.status().code();
+                    if (retry503 && status == 503) {
+                        return Mono.error(new Unavailable(bytes));
+                    }
+                    boolean protocolOk = !h2c || res.version().majorVersion() == 2;
+                    tally.response(status, protocolOk && check.ok(status, bytes));
+                    return Mono.just(status);
+                }));
+        if (!retry503) {
+            return once;
+        }
+        return once.retryWhen(FULL_JITTER_503).onErrorResume(Unavailable.class, last -> {
+            tally.response(503, check.ok(503, last.body));
+            return Mono.just(503);
+        });
     }
 
     @Override

@@ -28,6 +28,7 @@ public final class RunOne {
         String clientName = a.get("client");
         String scenario = a.get("scenario");
         String url = a.get("url");
+        String warmupUrl = a.getOrDefault("warmup-url", url);
         long n = Long.parseLong(a.get("n"));
         int warmup = Integer.parseInt(a.getOrDefault("warmup", "0"));
         int concurrency = Integer.parseInt(a.get("concurrency"));
@@ -40,11 +41,17 @@ public final class RunOne {
              LoadClient client = create(clientName, concurrency, customize)) {
             Tally warm = new Tally();
             if (warmup > 0) {
-                client.run(url, warmup, check, warm);
+                client.run(warmupUrl, warmup, check, warm);
+                if (!warmupUrl.equals(url)) {
+                    // then one wave of the measured endpoint: its own code path, every connection open
+                    client.run(url, concurrency, check, warm);
+                }
             }
+            long settledMs = awaitQuietJit();
             Tally tally = new Tally();
             sampler.follow(tally);
             long cpu0 = processCpuNanos();
+            long jit0 = compilationMillis();
             long alloc0 = allocatedBytes();
             long t0 = System.nanoTime();
             if (series) {
@@ -54,6 +61,7 @@ public final class RunOne {
             }
             long wall = System.nanoTime() - t0;
             long cpu = processCpuNanos() - cpu0;
+            long jit = compilationMillis() - jit0;
             long allocated = allocatedBytes() - alloc0;
 
             out.put("client", clientName);
@@ -62,6 +70,7 @@ public final class RunOne {
             out.put("concurrency", concurrency);
             out.put("warmup", warmup);
             out.put("warmupOk", warm.ok());
+            out.put("jitSettleMs", settledMs);
             out.put("ok", tally.ok());
             out.put("failed", tally.failed());
             out.put("errors", tally.errors());
@@ -72,6 +81,9 @@ public final class RunOne {
             out.put("rps", n / (wall / 1e9));
             out.put("cpuSeconds", cpu / 1e9);
             out.put("cpuSecondsPer10k", cpu / 1e9 / n * 10_000);
+            // of that CPU, the JIT compiler threads' share (their time compiling: a warm-up that is too
+            // short shows here, and it is taken from the event loops on a small machine)
+            out.put("jitSeconds", jit / 1e3);
             // every thread's heap allocation in the measured phase (client, JIT-free: TLAB counters), per request;
             // unlike time, it does not depend on what else the machine is doing
             out.put("allocBytesPerRequest", allocated / (double) n);
@@ -94,6 +106,37 @@ public final class RunOne {
         System.exit(0);
     }
 
+    /**
+     * Waits (at most 5 s) until the JIT has compiled nothing for 250 ms. On two cores the compiler
+     * threads that the warm-up set going otherwise compete with the measured run's event loops: a
+     * 2,000-request S2 run right after its warm-up spent over 1 s of CPU on 2,000 requests, most of it
+     * compiling. Every client gets the same wait.
+     *
+     * @return how long it waited, in milliseconds
+     */
+    private static long awaitQuietJit() throws InterruptedException {
+        long start = System.nanoTime();
+        long before = compilationMillis();
+        if (before < 0) {
+            return 0;
+        }
+        while (System.nanoTime() - start < 5_000_000_000L) {
+            Thread.sleep(250);
+            long now = compilationMillis();
+            if (now == before) {
+                break;
+            }
+            before = now;
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    /** Time the JIT compilers have spent compiling so far (-1 if the JVM does not say). */
+    private static long compilationMillis() {
+        java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        return jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : -1;
+    }
+
     static LoadClient create(String name, int concurrency, UnaryOperator<FetchClient.Builder> customize) {
         switch (name) {
             case "fanout-as-completed":
@@ -107,6 +150,9 @@ public final class RunOne {
             case "reactor-netty-cores":
                 return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.HTTP11,
                         Runtime.getRuntime().availableProcessors());
+            case "reactor-netty-retry":
+                return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.HTTP11,
+                        Runtime.getRuntime().availableProcessors(), true);
             case "reactor-netty-h2c":
                 return new ReactorNettyClient(concurrency, ReactorNettyClient.Mode.H2C);
             case "reactor-netty-h2c-mux":
