@@ -916,8 +916,12 @@ public final class FetchClient implements AutoCloseable {
          * The scheduler for Fanout's own waits: retry backoff, rate-limit tokens, cool-downs and
          * batch deadlines (its clock is read for them too). For tests, a {@code VirtualTimeScheduler}.
          * Default: Reactor's {@code Schedulers.parallel()}, looked up at each use, except for retry
-         * backoffs, which wait on Fanout's shared wheel timer (10 ms ticks) and resume on the event
-         * loop that saw the failure.
+         * backoffs, which wait on Fanout's shared wheel timer (10 ms ticks: a backoff lasts at least
+         * about one tick) and resume on the event loop that saw the failure (on the parallel scheduler
+         * when the failure was seen elsewhere, as a request timeout is). So for virtual time set this
+         * ({@code StepVerifier.withVirtualTime} alone does not reach the backoffs, nor do
+         * {@code Schedulers.onScheduleHook} decorators); once set, every wait, backoffs included, is on
+         * this scheduler.
          */
         public Builder timer(Scheduler scheduler) {
             this.timer = Objects.requireNonNull(scheduler, "timer");

@@ -71,6 +71,8 @@ public final class NettyExchange {
         this.ownLoops = settings.loopResources() == null
                 ? LoopResources.create("fanout", EVENT_LOOPS, true)
                 : null;
+        // the group Reactor Netty runs this client on (runOn(loops, false) below); asking for it now creates
+        // our own loops' selectors at build time rather than at the first request
         this.loopSchedulers = new EventLoopSchedulers(
                 (settings.loopResources() == null ? ownLoops : settings.loopResources()).onClient(false));
         ConnectionProvider.Builder pool = ConnectionProvider.builder("fanout")

@@ -32,7 +32,8 @@ import java.util.function.IntPredicate;
  * @param rateLimitPerHost requests per second to one host, 0 for none
  * @param batchDeadline the default deadline of a batch call, or null for none
  * @param breakerFailures consecutive connection-level failures that open a host's circuit, 0 for no breaker
- * @param timer the scheduler for backoff, rate-limit and deadline waits, or null for Reactor's parallel scheduler
+ * @param timer the scheduler for backoff, rate-limit and deadline waits, or null for the defaults (Reactor's
+ *        parallel scheduler; retry backoffs on the wheel timer, see {@code NettyExchange#backoffScheduler})
  */
 public record Settings(
         int concurrency,
@@ -99,7 +100,10 @@ public record Settings(
         return sb.append(']').toString();
     }
 
-    /** The scheduler for Fanout's own waits (backoff, rate limits, deadlines): the configured one, else Reactor's parallel. */
+    /**
+     * The scheduler for rate-limit, cool-down and deadline waits and the clock they read: the configured
+     * one, else Reactor's parallel. Retry backoffs use it only when configured ({@code NettyExchange#backoffScheduler}).
+     */
     public Scheduler timerScheduler() {
         return timer != null ? timer : Schedulers.parallel();
     }

@@ -15,7 +15,7 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The clock for the per-request timeout: a Reactor {@link Scheduler} over one process-wide Netty
+ * The clock for the per-request timeout and, by default, retry backoffs: a Reactor {@link Scheduler} over one process-wide Netty
  * {@link HashedWheelTimer} (10 ms ticks). Every request arms a timeout and almost every one is
  * cancelled; on Reactor's parallel scheduler that is a locked insert into and removal from a
  * {@code ScheduledThreadPoolExecutor} heap per request, contended by every event loop (the
@@ -100,7 +100,13 @@ public final class WheelTimer implements Scheduler {
                     // below
                 }
             }
-            Schedulers.parallel().schedule(task);
+            try {
+                Schedulers.parallel().schedule(task);
+            } catch (RuntimeException refused) {
+                // the wheel would only log it, and whatever waits on this task (a retry, a timeout) would
+                // wait for ever: run it here, on the wheel's thread, as a last resort
+                task.run();
+            }
         }
 
         @Override

@@ -65,14 +65,27 @@ class EventLoopSchedulersTest {
     }
 
     @Test
+    void aTaskForAnEventLoopThatHasShutDownRunsOnReactorsParallelScheduler() throws Exception {
+        LoopResources other = LoopResources.create("els-gone", 1, true);
+        EventExecutor gone = other.onClient(false).next();
+        other.disposeLater(Duration.ZERO, Duration.ofSeconds(2)).block(Duration.ofSeconds(10));
+        assertThat(gone.isTerminated()).isTrue();
+        CompletableFuture<String> ranOn = new CompletableFuture<>();
+        WheelTimer.SHARED.runningOn(gone)
+                .schedule(() -> ranOn.complete(Thread.currentThread().getName()), 10, TimeUnit.MILLISECONDS);
+        assertThat(ranOn.get(5, TimeUnit.SECONDS)).startsWith("parallel-");
+    }
+
+    @Test
     void aDisposedDelayNeverRuns() throws Exception {
         AtomicReference<Thread> ran = new AtomicReference<>();
         CountDownLatch later = new CountDownLatch(1);
         Executor direct = Runnable::run;
-        Disposable d = WheelTimer.SHARED.runningOn(direct).schedule(() -> ran.set(Thread.currentThread()), 50,
-                TimeUnit.MILLISECONDS);
+        // a second between scheduling and disposing leaves room for a pause of the test thread
+        Disposable d = WheelTimer.SHARED.runningOn(direct).schedule(() -> ran.set(Thread.currentThread()), 1,
+                TimeUnit.SECONDS);
         d.dispose();
-        WheelTimer.SHARED.runningOn(direct).schedule(later::countDown, 150, TimeUnit.MILLISECONDS);
+        WheelTimer.SHARED.runningOn(direct).schedule(later::countDown, 1200, TimeUnit.MILLISECONDS);
         assertThat(later.await(5, TimeUnit.SECONDS)).isTrue();
         assertThat(ran.get()).isNull();
         assertThat(d.isDisposed()).isTrue();

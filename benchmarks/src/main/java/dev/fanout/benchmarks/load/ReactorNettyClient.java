@@ -45,6 +45,9 @@ final class ReactorNettyClient implements LoadClient {
     private final boolean h2c;
     private final boolean retry503;
 
+    /** What S5's results say about this client's retries. */
+    static final String RETRIES = "retries by hand: 503 only, 3 attempts, full jitter below 100 ms x 2^n, no budget";
+
     /** A 503 on its way to {@code retryWhen}. */
     private static final class Unavailable extends RuntimeException {
         final byte[] body;

@@ -2,8 +2,8 @@ package dev.fanout.benchmarks.load;
 
 /**
  * The server the clients load, in a process of its own on 127.0.0.1. Endpoints: {@code /1k.json},
- * {@code /100k.json}, {@code /delay} (100 ms, then a small JSON) and {@code /flaky} (the 1 KB JSON,
- * or a 503 for 10 % of requests at random).
+ * {@code /100k.json}, {@code /delay} (100 ms, then a small JSON), {@code /nodelay} (the same without
+ * the wait: S2's warm-up) and {@code /flaky} (the 1 KB JSON, or a 503 for 10 % of requests at random).
  */
 interface Target extends AutoCloseable {
 
