@@ -170,15 +170,11 @@ public final class BatchProgress implements FetchListener {
             from = at + 1;
         }
         String hostPort = url.substring(from, to);
-        if (!dev.fanout.internal.Idn.isAscii(hostPort)) {
+        try {
             // a Unicode host counts under its ASCII form: the form its result's request carries once validated
-            int colon = hostPort.lastIndexOf(':');
-            String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
-            try {
-                hostPort = dev.fanout.internal.Idn.toAscii(host) + (colon < 0 ? "" : hostPort.substring(colon));
-            } catch (IllegalArgumentException e) {
-                // not a valid name: the request fails validation, and counts under the name as written
-            }
+            hostPort = dev.fanout.internal.Idn.hostPortToAscii(hostPort);
+        } catch (IllegalArgumentException e) {
+            // not a valid name: the request fails validation, and counts under the name as written
         }
         return hostPort.toLowerCase(java.util.Locale.ROOT);
     }

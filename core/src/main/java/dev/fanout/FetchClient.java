@@ -54,12 +54,13 @@ import java.util.function.IntPredicate;
  * <p>Timeouts, each on its own clock:
  * <ul>
  *   <li><b>connect</b> – opening one TCP connection (Netty's {@code CONNECT_TIMEOUT_MILLIS}, on the event loop);</li>
- *   <li><b>response</b> – from sending the request until the response headers, and then between any two reads
- *       of the body (Reactor Netty's {@code responseTimeout}, on the event loop); a body that trickles
- *       in just under it never trips it;</li>
+ *   <li><b>response</b> – from the moment the request has been written until the response headers, and
+ *       then between any two reads from the socket (HTTP/1.1: one handler per connection, on its event
+ *       loop; HTTP/2: Reactor Netty's {@code responseTimeout}); a body that trickles in just under it
+ *       never trips it;</li>
  *   <li><b>request</b> – the whole attempt, from the moment it starts waiting for a connection permit or a
- *       pooled connection until the last byte of the body ({@code Mono.timeout}, on one Netty {@code HashedWheelTimer} shared by all clients, 10 ms
- *       ticks)</li>
+ *       pooled connection until the last byte of the body (a delay on one Netty {@code HashedWheelTimer}
+ *       shared by all clients, 10 ms ticks)</li>
  * </ul>
  * All three are always on; {@link FetchRequest} can override them per request.
  *

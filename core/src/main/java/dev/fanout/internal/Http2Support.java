@@ -86,21 +86,9 @@ final class Http2Support {
     }
 
     /**
-     * Whether {@code error} says the server refused the stream before processing it (HTTP/2
-     * {@code REFUSED_STREAM}, RFC 9113 section 8.7), so the request may be sent again whatever its method.
-     */
-    static boolean refusedStream(Throwable error) {
-        for (Throwable t = error; t != null; t = t.getCause()) {
-            if (t instanceof Http2Exception h2 && h2.error() == Http2Error.REFUSED_STREAM) {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    /**
      * Whether {@code error} says the server did not process the request's stream: a refused stream
-     * ({@link #refusedStream}) or a stream a GOAWAY left unprocessed ({@link UnprocessedStreamException}),
+     * ({@code REFUSED_STREAM}, RFC 9113 section 8.7) or a stream a GOAWAY left unprocessed
+     * ({@link UnprocessedStreamException}),
      * so the request may be sent again whatever its method.
      */
     static boolean neverProcessed(Throwable error) {

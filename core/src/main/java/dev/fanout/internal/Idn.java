@@ -72,6 +72,27 @@ public final class Idn {
     }
 
     /**
+     * {@code host[:port]} with the host in its ASCII form ({@link #toAscii}); {@code hostPort} itself when ASCII.
+     *
+     * @throws IllegalArgumentException when the host is not a valid international host name, or a
+     *         bracketed IPv6 literal or the port holds non-ASCII characters
+     */
+    public static String hostPortToAscii(String hostPort) {
+        if (isAscii(hostPort)) {
+            return hostPort;
+        }
+        if (hostPort.startsWith("[")) {
+            throw new IllegalArgumentException("a bracketed IPv6 literal holds only ASCII");
+        }
+        int colon = hostPort.lastIndexOf(':');
+        String port = colon < 0 ? "" : hostPort.substring(colon);
+        if (!isAscii(port)) {
+            throw new IllegalArgumentException("the port holds non-ASCII characters");
+        }
+        return toAscii(colon < 0 ? hostPort : hostPort.substring(0, colon)) + port;
+    }
+
+    /**
      * The ASCII form of a host pattern where {@code *} matches anything ({@code *.bücher.example}
      * becomes {@code *.xn--bcher-kva.example}), label by label.
      *

@@ -155,19 +155,9 @@ public final class RequestValidator {
         }
         int at = authority.lastIndexOf('@');
         String userInfo = at < 0 ? "" : authority.substring(0, at + 1);
-        String hostPort = authority.substring(at + 1);
-        if (hostPort.startsWith("[")) {
-            throw new IllegalArgumentException("a bracketed IPv6 literal holds only ASCII");
-        }
-        int colon = hostPort.lastIndexOf(':');
-        String host = colon < 0 ? hostPort : hostPort.substring(0, colon);
-        String port = colon < 0 ? "" : hostPort.substring(colon);
-        if (!Idn.isAscii(port)) {
-            throw new IllegalArgumentException("the port holds non-ASCII characters");
-        }
-        String ascii = Idn.toAscii(host);
+        String hostPort = Idn.hostPortToAscii(authority.substring(at + 1));
         try {
-            return new URI(uri.getScheme() + "://" + userInfo + ascii + port
+            return new URI(uri.getScheme() + "://" + userInfo + hostPort
                     + (uri.getRawPath() == null ? "" : uri.getRawPath())
                     + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery())
                     + (uri.getRawFragment() == null ? "" : "#" + uri.getRawFragment()));

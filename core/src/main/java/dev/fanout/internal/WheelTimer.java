@@ -15,13 +15,13 @@ import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
- * The clock for the per-request timeout and, by default, retry backoffs: a Reactor {@link Scheduler} over one process-wide Netty
- * {@link HashedWheelTimer} (10 ms ticks). Every request arms a timeout and almost every one is
+ * The clock for the per-request timeout and, by default, retry backoffs: a Reactor {@link Scheduler}
+ * over one process-wide Netty {@link HashedWheelTimer} (10 ms ticks). Every request arms a timeout and almost every one is
  * cancelled; on Reactor's parallel scheduler that is a locked insert into and removal from a
  * {@code ScheduledThreadPoolExecutor} heap per request, contended by every event loop (the
  * benchmark's ablation put it at about a fifth of Fanout's CPU per request). The wheel takes both
  * through lock-free queues, at the price of tick precision, which a timeout of seconds does not
- * notice. Only delayed tasks are supported, which is all {@code Mono.timeout} asks for.
+ * notice. Only delayed tasks are supported, which is all {@code Mono.delay} asks for.
  *
  * <p>Due tasks run on Reactor's parallel scheduler, or on a given executor ({@link #runningOn}).
  */
