@@ -5,6 +5,8 @@ import dev.fanout.testing.TestServer;
 import dev.fanout.testing.UnacceptingSocket;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import reactor.core.publisher.Flux;
+import reactor.core.publisher.Mono;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -72,7 +74,7 @@ class FailuresTest {
     }
 
     private static void awaitIdleConnection(FetchClient client) {
-        reactor.core.publisher.Flux.interval(Duration.ofMillis(5)).filter(i -> client.poolStats().idle() == 1)
+        Flux.interval(Duration.ofMillis(5)).filter(i -> client.poolStats().idle() == 1)
                 .blockFirst(Duration.ofSeconds(5));
     }
 
@@ -93,14 +95,16 @@ class FailuresTest {
     }
 
     @Test
-    void theResponseTimeoutCountsFromTheRequestNotFromTheConnectionsLastUse() {
+    void theResponseTimeoutCountsFromTheRequestNotFromTheConnectionsLastUse() throws InterruptedException {
         // the first request leaves the connection idle in the pool; the second stalls: it times out
-        // after its own 300 ms, not earlier (as a timer counting from the first response would)
+        // after its own 300 ms, not earlier (as a timer counting from the first response would: after
+        // the idle 150 ms below, about 150 ms into the stalled request)
         try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofMillis(300))
                 .retry(RetryPolicy.none()).build()) {
             assertThat(one(client, FetchRequest.get(server.url("/ok"))).isSuccess()).isTrue();
             // the result can arrive a moment before its connection is back in the pool
             awaitIdleConnection(client);
+            Thread.sleep(150); // idle for half the response timeout
             FetchResult stalled = one(client, FetchRequest.get(server.url("/stall-headers")));
 
             assertThat(stalled.kind()).isEqualTo(Kind.RESPONSE_TIMEOUT);
@@ -115,10 +119,10 @@ class FailuresTest {
         // one connection per host: the second request waits for it in the pool (which has no timeout of its
         // own) and ends at its request timeout; the cancelled wait leaves nothing behind
         try (FetchClient client = FetchClient.builder().maxConnectionsPerHost(1).retry(RetryPolicy.none()).build()) {
-            reactor.core.publisher.Mono<FetchResult> holder = client.fetch(server.url("/delay/800"));
-            reactor.core.publisher.Mono<FetchResult> waiter = reactor.core.publisher.Mono.delay(Duration.ofMillis(100))
+            Mono<FetchResult> holder = client.fetch(server.url("/delay/800"));
+            Mono<FetchResult> waiter = Mono.delay(Duration.ofMillis(100))
                     .then(client.fetch(FetchRequest.get(server.url("/ok")).timeout(Duration.ofMillis(300))));
-            List<FetchResult> both = reactor.core.publisher.Flux.merge(holder, waiter).collectList()
+            List<FetchResult> both = Flux.merge(holder, waiter).collectList()
                     .block(Duration.ofSeconds(10));
             FetchResult after = one(client, FetchRequest.get(server.url("/ok")));
 
@@ -165,6 +169,23 @@ class FailuresTest {
 
             assertThat(response.kind()).isEqualTo(Kind.RESPONSE_TIMEOUT);
             assertThat(request.kind()).isEqualTo(Kind.REQUEST_TIMEOUT);
+            assertPoolQuiet(client);
+        }
+    }
+
+    @Test
+    void aPerRequestResponseTimeoutAppliesToThatRequestOnly() {
+        // HTTP/1.1 keeps the response timeout in one handler per connection: a request's own timeout must
+        // not stay behind for the next request on that connection
+        try (FetchClient client = FetchClient.builder().responseTimeout(Duration.ofSeconds(5))
+                .retry(RetryPolicy.none()).build()) {
+            FetchResult shortOne = one(client, FetchRequest.get(server.url("/ok")).responseTimeout(Duration.ofMillis(200)));
+            awaitIdleConnection(client);
+            FetchResult slowDefault = one(client, FetchRequest.get(server.url("/delay/400")));
+
+            assertThat(shortOne.isSuccess()).as(shortOne.toString()).isTrue();
+            assertThat(slowDefault.isSuccess()).as(slowDefault.toString()).isTrue();
+            assertThat(server.connections()).isEqualTo(1); // the same connection carried both
             assertPoolQuiet(client);
         }
     }

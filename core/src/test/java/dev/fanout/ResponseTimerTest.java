@@ -41,10 +41,7 @@ class ResponseTimerTest {
                 try (Socket s = ss.accept()) {
                     Thread.sleep(1500);
                     InputStream in = s.getInputStream();
-                    StringBuilder head = new StringBuilder();
-                    while (!head.toString().endsWith("\r\n\r\n")) {
-                        head.append((char) in.read());
-                    }
+                    readRequestHead(in);
                     new DataInputStream(in).readFully(new byte[BODY]);
                     OutputStream out = s.getOutputStream();
                     out.write("HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok".getBytes(StandardCharsets.US_ASCII));
@@ -54,6 +51,7 @@ class ResponseTimerTest {
                     // the client gave up: its result says so
                 }
             });
+            server.setDaemon(true);
             server.start();
             try (FetchClient client = builder.responseTimeout(Duration.ofMillis(700))
                     .requestTimeout(Duration.ofSeconds(20)).retry(RetryPolicy.none()).build()) {
@@ -78,16 +76,25 @@ class ResponseTimerTest {
         assertThat(r.isSuccess()).as(r.toString()).isTrue();
     }
 
+    /** Reads a request head up to its blank line; a client that closes first ends the server thread. */
+    private static void readRequestHead(InputStream in) throws java.io.IOException {
+        StringBuilder head = new StringBuilder();
+        while (!head.toString().endsWith("\r\n\r\n")) {
+            int b = in.read();
+            if (b < 0) {
+                throw new java.io.EOFException("closed before the request head ended");
+            }
+            head.append((char) b);
+        }
+    }
+
     /** Headers trickled a byte at a time: the gap between reads counts, not between decoded parts. */
     private static FetchResult trickledHead(FetchClient.Builder builder) throws Exception {
         try (ServerSocket ss = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
             Thread server = new Thread(() -> {
                 try (Socket s = ss.accept()) {
                     InputStream in = s.getInputStream();
-                    StringBuilder head = new StringBuilder();
-                    while (!head.toString().endsWith("\r\n\r\n")) {
-                        head.append((char) in.read());
-                    }
+                    readRequestHead(in);
                     OutputStream out = s.getOutputStream();
                     // 60 header bytes, 25 ms apart: 1.5 s in all, never 400 ms without a byte
                     byte[] response = ("HTTP/1.1 200 OK\r\nX-Slow: " + "a".repeat(17) + "\r\nContent-Length: 2\r\n\r\nok")
@@ -104,6 +111,7 @@ class ResponseTimerTest {
                     // the client gave up: its result says so
                 }
             });
+            server.setDaemon(true);
             server.start();
             try (FetchClient client = builder.responseTimeout(Duration.ofMillis(400))
                     .retry(RetryPolicy.none()).build()) {

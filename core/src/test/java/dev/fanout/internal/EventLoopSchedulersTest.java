@@ -48,6 +48,43 @@ class EventLoopSchedulersTest {
     }
 
     @Test
+    void theClientsBackoffEndsOnItsOwnLoopUnlessATimerIsSet() throws Exception {
+        // the user-supplied loops of this test: the exchange must pick the loops the client really runs on
+        try (dev.fanout.FetchClient client = dev.fanout.FetchClient.builder().loopResources(loops).build()) {
+            NettyExchange exchange = new NettyExchange(settingsOf(client));
+            try {
+                EventExecutor loop = group.next();
+                CompletableFuture<Thread> askedOn = new CompletableFuture<>();
+                CompletableFuture<Thread> ranOn = new CompletableFuture<>();
+                loop.execute(() -> {
+                    askedOn.complete(Thread.currentThread());
+                    exchange.backoffScheduler().schedule(() -> ranOn.complete(Thread.currentThread()), 20,
+                            TimeUnit.MILLISECONDS);
+                });
+                assertThat(ranOn.get(5, TimeUnit.SECONDS)).isSameAs(askedOn.get(5, TimeUnit.SECONDS));
+                assertThat(exchange.backoffScheduler()).isSameAs(WheelTimer.SHARED); // off the loops
+            } finally {
+                exchange.dispose().block(Duration.ofSeconds(10));
+            }
+        }
+        reactor.test.scheduler.VirtualTimeScheduler vts = reactor.test.scheduler.VirtualTimeScheduler.create();
+        try (dev.fanout.FetchClient client = dev.fanout.FetchClient.builder().loopResources(loops).timer(vts).build()) {
+            NettyExchange exchange = new NettyExchange(settingsOf(client));
+            try {
+                assertThat(exchange.backoffScheduler()).isSameAs(vts);
+            } finally {
+                exchange.dispose().block(Duration.ofSeconds(10));
+            }
+        }
+    }
+
+    private static Settings settingsOf(dev.fanout.FetchClient client) throws ReflectiveOperationException {
+        java.lang.reflect.Field f = dev.fanout.FetchClient.class.getDeclaredField("settings");
+        f.setAccessible(true);
+        return (Settings) f.get(client);
+    }
+
+    @Test
     void offTheLoopsTheFallbackIsUsed() {
         Scheduler fallback = WheelTimer.SHARED;
         assertThat(schedulers.current(fallback)).isSameAs(fallback);

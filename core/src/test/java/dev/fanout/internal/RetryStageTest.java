@@ -186,6 +186,12 @@ class RetryStageTest {
         assertThat(s.delayBeforeRetry(request("POST"), p, new IOException("reset"), 1)).isNull();
         assertThat(s.delayBeforeRetry(request("POST"), p, new ConnectException("x"), 1)).isNotNull();
         assertThat(s.delayBeforeRetry(request("POST"), p, status(503, null), 1)).isNull();
+        // an HTTP/2 server said it did not process the stream (REFUSED_STREAM, or above a GOAWAY): any method
+        assertThat(s.delayBeforeRetry(request("POST"), p, io.netty.handler.codec.http2.Http2Exception.streamError(3,
+                io.netty.handler.codec.http2.Http2Error.REFUSED_STREAM, new IOException("reset"), "refused"), 1))
+                .isNotNull();
+        assertThat(s.delayBeforeRetry(request("POST"), p,
+                new UnprocessedStreamException("above the GOAWAY", new IOException("reset")), 1)).isNotNull();
         assertThat(s.delayBeforeRetry(request("POST"), p.retryNonIdempotent(true), status(503, null), 1)).isNotNull();
         assertThat(s.delayBeforeRetry(request("GET"), p.retryOnStatus(c -> c == 500), status(500, null), 1)).isNotNull();
         assertThat(s.delayBeforeRetry(request("GET"), RetryPolicy.none(), new ConnectException("x"), 1)).isNull();

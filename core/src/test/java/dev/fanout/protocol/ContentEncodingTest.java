@@ -7,6 +7,7 @@ import dev.fanout.FetchClient;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
+import dev.fanout.testing.ForkedJvm;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
@@ -31,7 +32,6 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.zip.Deflater;
 import java.util.zip.DeflaterOutputStream;
@@ -204,17 +204,11 @@ class ContentEncodingTest {
         String classpath = Arrays.stream(System.getProperty("java.class.path").split(File.pathSeparator))
                 .filter(entry -> !entry.contains("brotli4j") && !entry.contains("zstd-jni"))
                 .collect(Collectors.joining(File.pathSeparator));
-        String java = System.getProperty("java.home") + File.separator + "bin" + File.separator + "java";
-        Process p = new ProcessBuilder(List.of(java, "-Xmx64m", "-cp", classpath, ContentEncodingProbeMain.class.getName(),
-                url("/ae"), url("/enc/zstd"))).redirectErrorStream(true).start();
-        boolean done = p.waitFor(60, TimeUnit.SECONDS);
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        if (!done) {
-            p.destroyForcibly();
-        }
-        assertThat(done).as(out).isTrue();
-        assertThat(p.exitValue()).as(out).isZero();
-        assertThat(out).contains("brotli=false zstd=false")
+        ForkedJvm.Outcome run = ForkedJvm.run(Duration.ofSeconds(60), List.of("-Xmx64m"), classpath,
+                ContentEncodingProbeMain.class, url("/ae"), url("/enc/zstd"));
+        assertThat(run.ended()).as(run.output()).isTrue();
+        assertThat(run.exitCode()).as(run.output()).isZero();
+        assertThat(run.output()).contains("brotli=false zstd=false")
                 .contains("accept-encoding=gzip, deflate\n")
                 .contains("zstd-body content-encoding=zstd sha=" + ContentEncodingProbeMain.sha(ENCODED.get("zstd")));
     }

@@ -8,7 +8,6 @@ import dev.fanout.FetchClient;
 import dev.fanout.FetchResult;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import reactor.core.publisher.Flux;
-import reactor.core.publisher.Mono;
 import reactor.netty.DisposableServer;
 import reactor.netty.http.server.HttpServer;
 
@@ -60,7 +59,6 @@ public final class DecompressionBombMain {
         }
         server.disposeNow(Duration.ofSeconds(5));
         System.out.println("kind=" + kind + " compressed=" + bomb.length + " peakHeapMiB=" + peak / (1024 * 1024));
-        Mono.empty().block();
         System.exit(0);
     }
 

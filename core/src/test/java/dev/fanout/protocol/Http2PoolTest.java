@@ -2,6 +2,7 @@ package dev.fanout.protocol;
 
 import dev.fanout.FetchClient;
 import dev.fanout.FetchResult;
+import dev.fanout.testing.InFlight;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -18,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -31,8 +31,7 @@ class Http2PoolTest {
 
     static DisposableServer streams100;
     static DisposableServer streams10;
-    static final AtomicInteger inFlight = new AtomicInteger();
-    static final AtomicInteger maxInFlight = new AtomicInteger();
+    static final InFlight inFlight = new InFlight();
     static final Set<Integer> clientPorts = ConcurrentHashMap.newKeySet();
 
     @BeforeAll
@@ -49,11 +48,10 @@ class Http2PoolTest {
 
     private static org.reactivestreams.Publisher<Void> handle(HttpServerRequest req, HttpServerResponse res) {
         clientPorts.add(req.remoteAddress().getPort());
-        int now = inFlight.incrementAndGet();
-        maxInFlight.accumulateAndGet(now, Math::max);
-        return Mono.delay(Duration.ofMillis(1000))
+        Runnable leave = inFlight.enter();
+        return Mono.delay(Duration.ofMillis(1000)).doOnNext(t -> leave.run())
                 .then(res.sendString(Mono.just(req.version().text())).then())
-                .doFinally(s -> inFlight.decrementAndGet());
+                .doFinally(s -> leave.run());
     }
 
     @AfterAll
@@ -65,10 +63,10 @@ class Http2PoolTest {
     @BeforeEach
     void reset() throws InterruptedException {
         // the server may still be finishing the previous test's last responses
-        for (int i = 0; i < 100 && inFlight.get() != 0; i++) {
+        for (int i = 0; i < 100 && inFlight.now() != 0; i++) {
             Thread.sleep(50);
         }
-        maxInFlight.set(0);
+        inFlight.resetMax();
         clientPorts.clear();
     }
 
@@ -88,7 +86,7 @@ class Http2PoolTest {
         List<FetchResult> results = fetch(streams100, 64, 64);
         assertThat(results).allMatch(FetchResult::isSuccess);
         assertThat(results).allMatch(r -> r.bodyAsString().equals("HTTP/2.0"));
-        assertThat(maxInFlight.get()).isEqualTo(64); // all 64 at once: the per-host limit, not the pool, bounds them
+        assertThat(inFlight.max()).isEqualTo(64); // all 64 at once: the per-host limit, not the pool, bounds them
         assertThat(clientPorts).hasSize(1);
     }
 
@@ -97,7 +95,7 @@ class Http2PoolTest {
         List<FetchResult> results = fetch(streams10, 64, 32);
         assertThat(results).allMatch(FetchResult::isSuccess);
         assertThat(results).allMatch(r -> r.bodyAsString().equals("HTTP/2.0"));
-        assertThat(maxInFlight.get()).isEqualTo(32);
+        assertThat(inFlight.max()).isEqualTo(32);
         // 32 streams in flight at 10 per connection: at least, and at most, ceil(32 / 10) = 4 connections
         assertThat(clientPorts).hasSize(4);
     }

@@ -5,6 +5,7 @@ import dev.fanout.FetchException;
 import dev.fanout.FetchException.Kind;
 import dev.fanout.FetchResult;
 import dev.fanout.internal.ErrorClassifier;
+import dev.fanout.testing.InFlight;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Exception;
 import io.netty.pkitesting.CertificateBuilder;
@@ -23,7 +24,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,8 +34,7 @@ class Http2Test {
     static DisposableServer h2;
     static DisposableServer h1Tls;
     static DisposableServer h2c;
-    static final AtomicInteger inFlight = new AtomicInteger();
-    static final AtomicInteger maxInFlight = new AtomicInteger();
+    static final InFlight inFlight = new InFlight();
     /** Distinct client ports seen: TCP connections (Reactor Netty's doOnConnection fires per HTTP/2 stream). */
     static final java.util.Set<Integer> clientPorts = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
@@ -58,17 +57,8 @@ class Http2Test {
     private static org.reactivestreams.Publisher<Void> handle(reactor.netty.http.server.HttpServerRequest req,
                                                              reactor.netty.http.server.HttpServerResponse res) {
         clientPorts.add(req.remoteAddress().getPort());
-        int now = inFlight.incrementAndGet();
-        maxInFlight.accumulateAndGet(now, Math::max);
         long delay = req.uri().startsWith("/slow") ? 150 : 0;
-        // out of flight just before the answer is written, as in TestServer: once it is written the client
-        // may send its next request, whose handler could otherwise run before this doFinally and count 5 of 4
-        java.util.concurrent.atomic.AtomicBoolean left = new java.util.concurrent.atomic.AtomicBoolean();
-        Runnable leave = () -> {
-            if (left.compareAndSet(false, true)) {
-                inFlight.decrementAndGet();
-            }
-        };
+        Runnable leave = inFlight.enter(); // out just before the answer is written (InFlight)
         return Mono.delay(Duration.ofMillis(delay)).doOnNext(t -> leave.run())
                 .then(res.sendString(Mono.just(req.version().text())).then())
                 .doFinally(s -> leave.run());
@@ -112,7 +102,7 @@ class Http2Test {
 
     @Test
     void thePerHostLimitCountsStreamsNotConnections() {
-        maxInFlight.set(0);
+        inFlight.resetMax();
         clientPorts.clear();
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
@@ -124,7 +114,7 @@ class Http2Test {
             assertThat(results).allMatch(FetchResult::isSuccess);
             assertThat(results).allMatch(r -> r.bodyAsString().equals("HTTP/2.0"));
         }
-        assertThat(maxInFlight.get()).isEqualTo(4);
+        assertThat(inFlight.max()).isEqualTo(4);
         // every response was HTTP/2, the 16 requests multiplexed on one connection (the server allows far
         // more than 4 streams; Http2PoolTest has a server that allows fewer)
         assertThat(clientPorts).hasSize(1);
@@ -132,7 +122,7 @@ class Http2Test {
 
     @Test
     void theHttp11FallbackKeepsItsConnectionsPerHost() {
-        maxInFlight.set(0);
+        inFlight.resetMax();
         clientPorts.clear();
         List<String> urls = new ArrayList<>();
         for (int i = 0; i < 16; i++) {
@@ -143,7 +133,7 @@ class Http2Test {
             List<FetchResult> results = client.fetchAll(urls).block(Duration.ofSeconds(20));
             assertThat(results).allMatch(FetchResult::isSuccess);
         }
-        assertThat(maxInFlight.get()).isEqualTo(4);
+        assertThat(inFlight.max()).isEqualTo(4);
         assertThat(clientPorts).hasSize(4);
     }
 

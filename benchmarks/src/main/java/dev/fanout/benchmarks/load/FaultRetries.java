@@ -12,6 +12,14 @@ final class FaultRetries {
     private FaultRetries() {
     }
 
+    /** What this run's results say about Fanout's retries: {@link #STATUS}, or the experiment's policy. */
+    static String status() {
+        String experiment = System.getenv("FANOUT_S5_RETRY");
+        return experiment == null ? STATUS
+                : "none".equals(experiment) ? "retries: none (FANOUT_S5_RETRY=none, an experiment)"
+                : "retries: 3 attempts, " + experiment + " ms doubling, full jitter (FANOUT_S5_RETRY, an experiment)";
+    }
+
     static FetchClient.Builder enable(FetchClient.Builder builder) {
         // for experiments only (not in any recorded table unless said so): FANOUT_S5_RETRY=none runs S5
         // without retries, FANOUT_S5_RETRY=<ms> with 3 attempts and that base backoff

@@ -29,9 +29,11 @@ import java.util.stream.Collectors;
  * --quick            small sizes, one repeat: proves the harness end to end in about two minutes
  * --repeats N        interleaved repeats (default 3)
  * --scenarios S1,S2  which scenarios (default all)
- * --clients a,b      which clients (default all; jdk-virtual-threads only on JDK 21+); also fanout-h2c,
- *                    reactor-netty-h2c and reactor-netty-h2c-mux, cleartext HTTP/2 against the target's
- *                    h2c port, not in the default set
+ * --clients a,b      which clients (default all; jdk-virtual-threads only on JDK 21+; S1 adds
+ *                    reactor-netty-cores, S5 runs fanout-as-completed and reactor-netty-retry); also
+ *                    fanout-h2c, reactor-netty-h2c and reactor-netty-h2c-mux, cleartext HTTP/2 against the
+ *                    target's h2c port, not in the default set; probe+... (ProbeClient) and
+ *                    fanout-as-completed+loopsN (Fanout on N event loops) for experiments
  * --s4-count N       URLs for S4 (default 1,000,000; 100,000 with --quick)
  * --n N              requests per measured run in every other scenario (a smoke run: --quick --n 5000);
  *                    the warm-up stays the scenario's, capped at N

@@ -16,7 +16,9 @@ import java.util.Set;
  * by {@code +}: {@code rt} (responseTimeout 10 s), {@code gzip} (compress), {@code redirect}
  * (followRedirect), {@code client} (all three plus connect timeout and User-Agent), {@code pool}
  * (Fanout's idle, life and eviction settings), {@code pending} (a bounded pending-acquire queue),
- * {@code timeout} (a whole-request {@code Mono.timeout(30 s)}), {@code prefetch1} (inner prefetch 1).
+ * {@code timeout} (a whole-request {@code Mono.timeout(30 s)}), {@code prefetch1} (inner prefetch 1),
+ * {@code loopsN} (N event loops instead of Reactor Netty's default) and {@code pooled} (Netty's pooled
+ * allocator).
  * Example: {@code --scenarios S1 --clients reactor-netty,probe+rt,probe+timeout}.
  */
 final class ProbeClient implements LoadClient {

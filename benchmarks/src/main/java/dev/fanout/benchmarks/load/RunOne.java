@@ -96,7 +96,7 @@ public final class RunOne {
             out.put("maxHeapMb", Runtime.getRuntime().maxMemory() / 1048576);
             if (scenario.equals("S5")) {
                 out.put("retries", clientName.equals("reactor-netty-retry") ? ReactorNettyClient.RETRIES
-                        : clientName.startsWith("fanout") ? FaultRetries.STATUS : "none");
+                        : clientName.startsWith("fanout") ? FaultRetries.status() : "none");
             }
             if (series) {
                 out.put("samples", sampler.series());

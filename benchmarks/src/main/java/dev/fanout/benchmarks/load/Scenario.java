@@ -29,8 +29,8 @@ record Scenario(String id, String title, String path, String warmupPath, String 
      * loop count, so the table shows Fanout's overhead alone next to the engine as a user gets it.
      */
     private static List<String> withEngineOnCores(List<String> peers) {
-        if (!peers.equals(PEERS)) {
-            return peers;
+        if (!peers.equals(PEERS) && !peers.equals(withoutVirtualThreads())) {
+            return peers; // clients were named (--clients): those
         }
         List<String> s1 = new java.util.ArrayList<>(peers);
         s1.add(s1.indexOf("reactor-netty") + 1, "reactor-netty-cores");
