@@ -44,10 +44,11 @@ import java.util.function.IntPredicate;
  * connection, a timeout, a 503) is a value on its own result, never an error signal for the batch,
  * unless you ask for that with {@link #fetchAllFailFast(Collection)}. Batch methods take a
  * {@link Collection} of URLs or a {@link Publisher} of requests; a publisher is consumed with
- * backpressure, at most {@code concurrency} requests ahead of the results drained, so a stream of
- * millions runs in bounded memory.
+ * backpressure, at most {@code concurrency} requests ahead of the results drained and twice that many
+ * inputs taken from it, so a stream of millions runs in bounded memory.
  *
- * <p>Limits: {@code concurrency} caps requests in flight per call; {@code maxConnectionsPerHost}
+ * <p>Limits: {@code concurrency} caps requests in flight per call (a request waiting out a retry
+ * backoff lends its slot to the next input meanwhile); {@code maxConnectionsPerHost}
  * sizes Reactor Netty's pool for each host (scheme, host and port); {@code maxConnections} caps
  * connections in use across all hosts and all calls on this client.
  *
@@ -331,6 +332,8 @@ public final class FetchClient implements AutoCloseable {
 
         /**
          * Requests in flight per call (per {@code fetchAll}, {@code fetchAsCompleted}, ...). Default 64.
+         * A request waiting out a retry backoff lends its slot to the next input until the wait ends;
+         * at most twice this many inputs of a call are open at once.
          *
          * @throws IllegalArgumentException if {@code n <= 0}
          */

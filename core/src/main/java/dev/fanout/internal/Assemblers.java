@@ -14,7 +14,10 @@ import java.util.List;
 /**
  * The three ways to hand results back: as they complete, in input order as a stream, and all at
  * once as a list in input order. Each consumes its input with backpressure: at most
- * {@code concurrency} requests are taken from upstream ahead of the results drained downstream.
+ * {@code concurrency} requests in flight or answered and not yet drained downstream ({@link CallSlots};
+ * in the ordered stream, answers waiting behind an earlier input count only towards the next bound),
+ * and at most twice that many inputs taken from upstream (the rest waiting out a retry backoff or
+ * for a slot).
  */
 public final class Assemblers {
 
@@ -36,7 +39,10 @@ public final class Assemblers {
         return Flux.defer(() -> {
             long[] next = {0}; // flatMap calls its mapper serially, so a plain counter is safe
             Deadline d = pipeline.startDeadline(deadline);
-            return Flux.from(requests).flatMap(r -> pipeline.execute(next[0]++, r, d), concurrency, 1)
+            CallSlots slots = new CallSlots(concurrency);
+            return slots.gate(Flux.from(requests))
+                    .flatMap(r -> started(pipeline, next[0]++, r, d, slots), slots.openLimit(), 1)
+                    .map(CallSlots.Slot::release)
                     .doFinally(signal -> d.dispose());
         });
     }
@@ -52,9 +58,32 @@ public final class Assemblers {
         return Flux.defer(() -> {
             long[] next = {0};
             Deadline d = pipeline.startDeadline(deadline);
-            return Flux.from(requests).flatMapSequential(r -> pipeline.execute(next[0]++, r, d), concurrency, 1)
+            CallSlots slots = new CallSlots(concurrency);
+            return slots.gate(Flux.from(requests))
+                    .flatMapSequential(r -> startedInOrder(pipeline, next[0]++, r, d, slots), slots.openLimit(), 1)
                     .doFinally(signal -> d.dispose());
         });
+    }
+
+    /**
+     * One input, holding its slot from here until its result has gone downstream (lent while it waits
+     * out a backoff). The pipeline never fails and never completes empty: a cancel is the only other end.
+     */
+    private static Mono<CallSlots.Slot> started(Pipeline pipeline, long index, FetchRequest request,
+                                                Deadline deadline, CallSlots slots) {
+        CallSlots.Slot slot = slots.slot();
+        return pipeline.execute(index, request, deadline, slot).map(slot::holding).doOnCancel(slot);
+    }
+
+    /**
+     * One input of the ordered stream: its slot is given back as soon as it has its result. A result
+     * waiting behind an earlier input must not hold a slot: that earlier input may be a retry waiting for
+     * one. {@code flatMapSequential}'s limit ({@link CallSlots#openLimit}) bounds the results waiting.
+     */
+    private static Mono<FetchResult> startedInOrder(Pipeline pipeline, long index, FetchRequest request,
+                                                    Deadline deadline, CallSlots slots) {
+        CallSlots.Slot slot = slots.slot();
+        return pipeline.execute(index, request, deadline, slot).doFinally(signal -> slot.run());
     }
 
     /** All results, in input order (like {@code asyncio.gather(..., return_exceptions=True)}). */

@@ -28,7 +28,8 @@ import java.util.concurrent.TimeoutException;
  *   exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers these three
  *   collect   -> size-limited body (BodyBuffer)                           /
  *   status    -> a status the retry policy retries becomes an error (StatusFailure)
- * retry     -> retryWhen(RetryStage): backoff, Retry-After, idempotency, budget; re-runs the attempt
+ * retry     -> retryWhen(RetryStage): backoff, Retry-After, idempotency, budget; re-runs the attempt;
+ *              a batch call's slot is lent to its next input during the wait (CallSlots)
  * deadline  -> the batch deadline cancels whatever is in flight (DEADLINE)
  * classify  -> status policy, or Throwable -> FetchException (ErrorClassifier)
  * </pre>
@@ -84,10 +85,20 @@ public final class Pipeline {
 
     /** One request to one result, ended as DEADLINE when {@code deadline} passes first. */
     public Mono<FetchResult> execute(long index, FetchRequest request, Deadline deadline) {
-        return listener.observe(index, request, Mono.defer(() -> run(index, request, System.nanoTime(), deadline)));
+        return execute(index, request, deadline, null);
     }
 
-    private Mono<FetchResult> run(long index, FetchRequest request, long start, Deadline deadline) {
+    /**
+     * One request of a batch call to one result; its backoffs lend {@code slot} (null: none, the
+     * request keeps whatever limits it) to the call's next input.
+     */
+    public Mono<FetchResult> execute(long index, FetchRequest request, Deadline deadline, CallSlots.Slot slot) {
+        return listener.observe(index, request,
+                Mono.defer(() -> run(index, request, System.nanoTime(), deadline, slot)));
+    }
+
+    private Mono<FetchResult> run(long index, FetchRequest request, long start, Deadline deadline,
+                                  CallSlots.Slot slot) {
         if (closed) {
             return Mono.just(cancelled(index, request, start, 0));
         }
@@ -156,9 +167,9 @@ public final class Pipeline {
         });
         // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
         Mono<RedirectFollower.Followed> attempts = RetryStage.onFailure(attempt, () -> listener.active()
-                ? retries.retry(validated, policy, (error, attemptNumber) -> listener.retry(request, index,
+                ? retries.retry(validated, policy, slot, (error, attemptNumber) -> listener.retry(request, index,
                         attemptNumber, classify(validated, error, requestTimeout)))
-                : retries.retry(validated, policy));
+                : retries.retry(validated, policy, slot, (error, attemptNumber) -> { }));
         if (deadline != Deadline.none()) {
             attempts = attempts.takeUntilOther(deadline.expiry());
         }

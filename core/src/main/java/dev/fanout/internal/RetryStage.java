@@ -71,14 +71,16 @@ final class RetryStage {
 
     /** The {@code Retry} for one request under {@code policy}. */
     Retry retry(ValidatedRequest request, RetryPolicy policy) {
-        return retry(request, policy, (error, attempt) -> { });
+        return retry(request, policy, null, (error, attempt) -> { });
     }
 
     /**
      * The {@code Retry} for one request under {@code policy}; {@code onRetry} is told the number of
-     * the attempt about to be scheduled (2 for the first retry) and the error that caused it.
+     * the attempt about to be scheduled (2 for the first retry) and the error that caused it. Each
+     * backoff lends {@code slot} (null: none) to the call's next input until it ends.
      */
-    Retry retry(ValidatedRequest request, RetryPolicy policy, java.util.function.ObjIntConsumer<Throwable> onRetry) {
+    Retry retry(ValidatedRequest request, RetryPolicy policy, CallSlots.Slot slot,
+                java.util.function.ObjIntConsumer<Throwable> onRetry) {
         return Retry.from(signals -> signals.concatMap(signal -> {
             Throwable error = signal.failure();
             Duration delay = delayBeforeRetry(request, policy, error, (int) signal.totalRetries() + 1);
@@ -86,7 +88,11 @@ final class RetryStage {
                 return Mono.error(error);
             }
             onRetry.accept(error, (int) signal.totalRetries() + 2);
-            return delay.isZero() ? Mono.just(0L) : Mono.delay(delay, backoff.get()).or(closing.then(Mono.just(0L)));
+            if (delay.isZero()) {
+                return Mono.just(0L);
+            }
+            Mono<Long> wait = Mono.delay(delay, backoff.get()).or(closing.then(Mono.just(0L)));
+            return slot == null ? wait : slot.lendDuring(wait);
         }));
     }
 

@@ -9,9 +9,10 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * A worker pool fed from a lazy generator (an {@code asyncio.Queue} with N workers): the input is
- * a {@code Flux} that makes requests only when asked, and the client asks for at most
- * {@code concurrency} beyond the results drained, so an endless or huge source runs in bounded
- * memory. The printout shows the generator never runs far ahead of the results.
+ * a {@code Flux} that makes requests only when asked, and the client asks for at most twice
+ * {@code concurrency} beyond the results drained ({@code concurrency} in flight, as many again
+ * waiting out a retry backoff), so an endless or huge source runs in bounded memory. The printout
+ * shows the generator never runs far ahead of the results.
  */
 public final class WorkerPoolFromGenerator {
 
@@ -35,7 +36,7 @@ public final class WorkerPoolFromGenerator {
                     .blockLast();
 
             System.out.printf("200 results from an endless generator; it made %d requests, "
-                    + "never more than %d ahead of the results (concurrency 8)%n", generated.get(), maxAhead.get());
+                    + "never more than %d ahead of the results (concurrency 8: at most 16 ahead)%n", generated.get(), maxAhead.get());
         }
     }
 
