@@ -44,7 +44,8 @@ import java.util.function.IntPredicate;
  * connection, a timeout, a 503) is a value on its own result, never an error signal for the batch,
  * unless you ask for that with {@link #fetchAllFailFast(Collection)}. Batch methods take a
  * {@link Collection} of URLs or a {@link Publisher} of requests; a publisher is consumed with
- * backpressure, at most {@code concurrency} requests ahead of the results drained and twice that many
+ * backpressure, at most {@code concurrency} requests ahead of the results drained (in
+ * {@code fetchOrdered}, answers waiting behind an earlier input do not count) and twice that many
  * inputs taken from it, so a stream of millions runs in bounded memory.
  *
  * <p>Limits: {@code concurrency} caps requests in flight per call (a request waiting out a retry

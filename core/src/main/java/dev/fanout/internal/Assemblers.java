@@ -72,7 +72,7 @@ public final class Assemblers {
     private static Mono<CallSlots.Slot> started(Pipeline pipeline, long index, FetchRequest request,
                                                 Deadline deadline, CallSlots slots) {
         CallSlots.Slot slot = slots.slot();
-        return pipeline.execute(index, request, deadline, slot).map(slot::holding).doOnCancel(slot);
+        return pipeline.execute(index, request, deadline, slot).map(slot).doOnCancel(slot);
     }
 
     /**

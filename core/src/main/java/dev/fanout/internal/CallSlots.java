@@ -14,7 +14,9 @@ import reactor.util.context.Context;
 
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.function.Function;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The {@code concurrency} of one batch call: at most that many inputs between their start and their
@@ -66,8 +68,8 @@ public final class CallSlots {
 
     /**
      * {@code inputs}, each passed on only once it has taken a free slot, which it holds until its
-     * {@link Slot} ends. Requests pass upstream as they come; inputs delivered while no slot is free
-     * wait in a queue no longer than what {@code flatMap} asked for.
+     * {@link Slot} ends. Upstream is asked for no more inputs than there are slots free; one that
+     * arrives after a retry took the slot waits in a queue.
      */
     public <T> Flux<T> gate(Flux<T> inputs) {
         return new FluxOperator<T, T>(inputs) {
@@ -80,8 +82,8 @@ public final class CallSlots {
 
     /**
      * The slot of the input just passed on by {@link #gate}: hand it to the pipeline, carry the
-     * result in it ({@link Slot#holding}) and {@link Slot#release} it as the result goes downstream;
-     * run it on cancel.
+     * result in it ({@link Slot#apply}) and {@link Slot#release} it as the result goes downstream (or
+     * run it once the result is in), and run it on cancel.
      */
     public Slot slot() {
         return new Slot(this);
@@ -132,12 +134,13 @@ public final class CallSlots {
     }
 
     /**
-     * One input's slot: HELD from its emission, LENT while it waits out a backoff, DONE once its
-     * result has gone downstream or it was cancelled. A result that waits in {@code flatMap} for a
-     * slow consumer still holds its slot, so a slow consumer stops new requests. A slot is given back
+     * One input's slot: HELD from its emission, LENT while it waits out a backoff, DONE once it has
+     * ended (its result has gone downstream or is in, or it was cancelled). In {@code fetchAsCompleted}
+     * and {@code fetchAll} a result that waits in {@code flatMap} for a slow consumer still holds its
+     * slot, so a slow consumer stops new requests. A slot is given back
      * exactly once: by the input that ends holding it, or by the grant that finds its input ended.
      */
-    public static final class Slot extends AtomicInteger implements Runnable {
+    public static final class Slot extends AtomicInteger implements Runnable, Function<FetchResult, Slot> {
 
         private static final long serialVersionUID = 1L;
 
@@ -149,7 +152,8 @@ public final class CallSlots {
         }
 
         /** Carries the input's result to {@code flatMap}'s output, where {@link #release} ends the slot. */
-        public Slot holding(FetchResult result) {
+        @Override
+        public Slot apply(FetchResult result) {
             this.result = result;
             return this;
         }
@@ -229,11 +233,19 @@ public final class CallSlots {
         }
     }
 
-    /** Between the input and {@code flatMap}: passes an input on only against a free slot. */
+    /**
+     * Between the input and {@code flatMap}: passes an input on only against a free slot, and asks the
+     * input for no more than the slots free (less those already asked for or queued), so that without
+     * retries no more than {@code concurrency} inputs are taken ahead of the results drained.
+     */
     private final class Gate<T> implements CoreSubscriber<T>, Subscription, Runnable {
         private final CoreSubscriber<? super T> actual;
         /** One producer (upstream's serial signals), one consumer (the serialized drain). */
-        private final Queue<T> queue = Queues.<T>unbounded().get();
+        private final Queue<T> queue = Queues.<T>unbounded(Queues.XS_BUFFER_SIZE).get();
+        /** Asked for by {@code flatMap}, not yet asked of upstream. */
+        private final AtomicLong demand = new AtomicLong();
+        /** Asked of upstream, not yet delivered. */
+        private final AtomicLong outstanding = new AtomicLong();
         private Subscription upstream;
         private volatile boolean done;
         private Throwable error;
@@ -260,12 +272,17 @@ public final class CallSlots {
 
         @Override
         public void onNext(T t) {
+            outstanding.decrementAndGet();
             queue.offer(t);
             drain();
         }
 
         @Override
         public void onError(Throwable t) {
+            if (cancelled) {
+                Operators.onErrorDropped(t, actual.currentContext());
+                return;
+            }
             error = t;
             done = true;
             drain();
@@ -279,7 +296,15 @@ public final class CallSlots {
 
         @Override
         public void request(long n) {
-            upstream.request(n); // flatMap asks for no more than it can hold: the queue stays that short
+            if (Operators.validate(n)) {
+                for (;;) {
+                    long current = demand.get();
+                    if (current == Long.MAX_VALUE || demand.compareAndSet(current, Operators.addCap(current, n))) {
+                        break;
+                    }
+                }
+                drain();
+            }
         }
 
         @Override
@@ -299,7 +324,8 @@ public final class CallSlots {
                 queue.clear();
                 return;
             }
-            if (done && error != null) { // an input stream that fails ends the call at once: flatMap cancels what is in flight
+            boolean ended = done; // read once: an error arriving during this pass must not pass for a completion
+            if (ended && error != null) { // an input stream that fails ends the call at once: flatMap cancels what is in flight
                 terminated = true;
                 queue.clear();
                 actual.onError(error);
@@ -312,9 +338,22 @@ public final class CallSlots {
                     return;
                 }
             }
-            if (done && queue.isEmpty()) {
-                terminated = true;
-                actual.onComplete();
+            if (ended) {
+                if (queue.isEmpty()) {
+                    terminated = true;
+                    actual.onComplete();
+                }
+                return;
+            }
+            long wanted = demand.get();
+            long ahead = free.get() - queue.size() - outstanding.get();
+            if (wanted > 0 && ahead > 0) {
+                long k = Math.min(wanted, ahead);
+                if (wanted != Long.MAX_VALUE) {
+                    demand.addAndGet(-k);
+                }
+                outstanding.addAndGet(k);
+                upstream.request(k); // may deliver at once: onNext's drain is then counted as missed and runs after
             }
         }
     }

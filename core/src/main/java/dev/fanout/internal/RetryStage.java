@@ -91,8 +91,9 @@ final class RetryStage {
             if (delay.isZero()) {
                 return Mono.just(0L);
             }
-            Mono<Long> wait = Mono.delay(delay, backoff.get()).or(closing.then(Mono.just(0L)));
-            return slot == null ? wait : slot.lendDuring(wait);
+            Mono<Long> wait = Mono.delay(delay, backoff.get());
+            // close ends the wait, and the wait for the slot back after it, at once
+            return (slot == null ? wait : slot.lendDuring(wait)).or(closing.then(Mono.just(0L)));
         }));
     }
 
