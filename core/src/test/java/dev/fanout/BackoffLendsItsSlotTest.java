@@ -17,7 +17,6 @@ import reactor.netty.http.server.HttpServerResponse;
 import reactor.test.scheduler.VirtualTimeScheduler;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -210,6 +209,25 @@ class BackoffLendsItsSlotTest {
     }
 
     @Test
+    void aBatchDeadlineEndsARetryWaitingForItsSlotBack() throws Exception {
+        VirtualTimeScheduler clock = VirtualTimeScheduler.create();
+        FetchClient client = client(1, clock);
+        // a waits out its backoff; b takes the one slot and answers only after 3 s (real time)
+        List<String> urls = List.of(url("/fail-once/a"), url("/ok/b?ms=3000"));
+        CompletableFuture<List<FetchResult>> all = client.fetchAll(urls, Duration.ofSeconds(15)).toFuture();
+        await(() -> hits("/ok/b") == 1, "b sent while a waits");
+        clock.advanceTimeBy(Duration.ofSeconds(10)); // a's wait ends: no slot free, it waits for b's
+        Thread.sleep(100);
+        assertThat(all).isNotDone();
+        clock.advanceTimeBy(Duration.ofSeconds(5)); // the batch deadline
+
+        List<FetchResult> results = all.get(10, TimeUnit.SECONDS);
+        assertThat(results).extracting(FetchResult::kind)
+                .containsExactly(FetchException.Kind.DEADLINE, FetchException.Kind.DEADLINE);
+        assertThat(hits("/fail-once/a")).as("a never sent again").isEqualTo(1);
+    }
+
+    @Test
     void manyShortBackoffsNeverPutMoreThanTheConcurrencyInFlight() {
         int concurrency = 8;
         try (FetchClient client = FetchClient.builder().concurrency(concurrency)
@@ -226,13 +244,7 @@ class BackoffLendsItsSlotTest {
             assertThat(results).allMatch(FetchResult::isSuccess);
             assertThat(results.stream().filter(r -> r.attempts() == 2).count()).isEqualTo(30);
             assertThat(inFlight.max()).as("requests in flight at once").isLessThanOrEqualTo(concurrency);
-            List<Integer> retried = new ArrayList<>();
-            results.forEach(r -> {
-                if (r.attempts() == 2) {
-                    retried.add((int) r.index());
-                }
-            });
-            assertThat(retried).allMatch(i -> i % 10 == 0);
+            assertThat(results).filteredOn(r -> r.attempts() == 2).allMatch(r -> r.index() % 10 == 0);
         }
     }
 }

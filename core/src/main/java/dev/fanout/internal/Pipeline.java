@@ -80,17 +80,13 @@ public final class Pipeline {
 
     /** One request to one result. Lazy: nothing happens until subscription. */
     public Mono<FetchResult> execute(long index, FetchRequest request) {
-        return execute(index, request, Deadline.none());
-    }
-
-    /** One request to one result, ended as DEADLINE when {@code deadline} passes first. */
-    public Mono<FetchResult> execute(long index, FetchRequest request, Deadline deadline) {
-        return execute(index, request, deadline, null);
+        return execute(index, request, Deadline.none(), null);
     }
 
     /**
-     * One request of a batch call to one result; its backoffs lend {@code slot} (null: none, the
-     * request keeps whatever limits it) to the call's next input.
+     * One request of a batch call to one result, ended as DEADLINE when {@code deadline} passes first;
+     * its backoffs lend {@code slot} (null: none, the request keeps whatever limits it) to the call's
+     * next input.
      */
     public Mono<FetchResult> execute(long index, FetchRequest request, Deadline deadline, CallSlots.Slot slot) {
         return listener.observe(index, request,
@@ -142,10 +138,9 @@ public final class Pipeline {
                     .switchIfEmpty(TIMED_OUT);
             // The token wait is here, per attempt, before the connection permit: it holds no connection,
             // but it does hold this item's concurrency slot (CallSlots; a backoff lends it, this wait does
-            // not). Deliberately: waiting upstream of flatMap would
-            // leave retries unlimited, and a per-host wait there would stall every other host behind one
-            // slow host's queue (head-of-line blocking); while the batch waits on a rate, the rate, not
-            // the slots, is what limits it.
+            // not). Deliberately: waiting upstream of flatMap would leave retries unlimited, and a per-host
+            // wait there would stall every other host behind one slow host's queue (head-of-line
+            // blocking); while the batch waits on a rate, the rate, not the slots, is what limits it.
             Mono<Void> rateWait = rates.acquire(host); // rate limits and host cool-down, before a connection permit is held
             if (rateWait == RateLimiter.NO_WAIT) { // the common case: nothing to wait for, no operators for it
                 long sentAt = rates.now();

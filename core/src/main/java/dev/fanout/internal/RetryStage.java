@@ -28,7 +28,8 @@ final class RetryStage {
     private final Supplier<Scheduler> backoff;
     private final BooleanSupplier closed;
 
-    private final Mono<Void> closing;
+    /** Fails with the client's close (it never emits a value): a wait raced against it ends at once. */
+    private final Mono<Long> closing;
 
     RetryStage(RetryBudget budget, Supplier<Scheduler> timer, BooleanSupplier closed) {
         this(budget, timer, timer, closed, Mono.never());
@@ -45,7 +46,7 @@ final class RetryStage {
         this.timer = timer;
         this.backoff = backoff;
         this.closed = closed;
-        this.closing = closing;
+        this.closing = closing.then(Mono.never());
     }
 
     /** Counts a first attempt towards the budget's deposits. */
@@ -92,8 +93,8 @@ final class RetryStage {
                 return Mono.just(0L);
             }
             Mono<Long> wait = Mono.delay(delay, backoff.get());
-            // close ends the wait, and the wait for the slot back after it, at once
-            return (slot == null ? wait : slot.lendDuring(wait)).or(closing.then(Mono.just(0L)));
+            // close ends the wait, and the wait for the slot back after it, at once (as CANCELLED)
+            return (slot == null ? wait : slot.lendDuring(wait)).or(closing);
         }));
     }
 
