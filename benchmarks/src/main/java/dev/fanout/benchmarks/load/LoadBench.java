@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
 
 /**
  * Runs the end-to-end set: starts the target, then for each scenario runs every client in turn
- * (A B C A B C ...), each run in a fresh JVM, and writes {@code results.json}, {@code table.md}
+ * (A B C A B C ...; S1 and S5, whose target is a ratio of the two, round by round together), each run in
+ * a fresh JVM, and writes {@code results.json}, {@code table.md}
  * and the charts. Why a JVM per run: each client's heap, RSS and CPU time are its own, and no
  * client inherits another's JIT profile, warm pools or garbage.
  *
@@ -108,20 +109,13 @@ public final class LoadBench {
             Runtime.getRuntime().addShutdownHook(stopTarget);
             System.err.println("target: " + targetDescription + " at " + target.baseUrl()
                     + (peers.stream().anyMatch(RunOne::h2c) ? " (h2c: " + target.h2cBaseUrl() + ")" : ""));
-            for (Scenario s : scenarios) {
-                for (int rep = 1; rep <= s.repeats(); rep++) {
-                    for (String client : s.clients()) {
-                        long accepted = target.acceptedConnections();
-                        String base = RunOne.h2c(client) ? target.h2cBaseUrl() : target.baseUrl();
-                        Map<String, Object> r = runOnce(java, classPath, base, s, client, log);
-                        if (accepted >= 0) {
-                            // warm-up included: a client that keeps its connections opens about `concurrency`
-                            // (HTTP/1.1), or as many as its HTTP/2 pool decides (h2c)
-                            r.put("connectionsOpened", target.acceptedConnections() - accepted - 1);
+            for (List<Scenario> group : pairedForRatios(scenarios)) {
+                int rounds = group.stream().mapToInt(Scenario::repeats).max().orElse(0);
+                for (int rep = 1; rep <= rounds; rep++) {
+                    for (Scenario s : group) {
+                        if (rep <= s.repeats()) {
+                            runRound(java, classPath, target, s, rep, log, runs);
                         }
-                        r.put("repeat", rep);
-                        runs.add(r);
-                        System.err.printf("%s %d/%d %-20s %s%n", s.id(), rep, s.repeats(), client, Report.brief(r));
                     }
                 }
             }
@@ -153,6 +147,44 @@ public final class LoadBench {
         System.err.println("wrote " + out.resolve("results.json") + ", table.md, throughput.png"
                 + (runs.stream().anyMatch(r -> "S4".equals(r.get("scenario"))) ? ", s4-heap.png" : "")
                 + " in " + results.get("totalSeconds") + " s");
+    }
+
+    /** One repeat of a scenario: every client of it in turn, each in a JVM of its own. */
+    private static void runRound(String java, String classPath, Target target, Scenario s, int rep, Path log,
+                                 List<Map<String, Object>> runs) throws IOException, InterruptedException {
+        for (String client : s.clients()) {
+            long accepted = target.acceptedConnections();
+            String base = RunOne.h2c(client) ? target.h2cBaseUrl() : target.baseUrl();
+            Map<String, Object> r = runOnce(java, classPath, base, s, client, log);
+            if (accepted >= 0) {
+                // warm-up included: a client that keeps its connections opens about `concurrency`
+                // (HTTP/1.1), or as many as its HTTP/2 pool decides (h2c)
+                r.put("connectionsOpened", target.acceptedConnections() - accepted - 1);
+            }
+            r.put("repeat", rep);
+            runs.add(r);
+            System.err.printf("%s %d/%d %-20s %s%n", s.id(), rep, s.repeats(), client, Report.brief(r));
+        }
+    }
+
+    /**
+     * The order scenarios run in: each alone, except S5 whose target is a ratio to S1's throughput. Those two
+     * run repeat by repeat (S1 round 1, S5 round 1, S1 round 2, ...), so that a slow or fast spell of the
+     * machine, which moves every client by 10-20 % here, falls on both sides of the ratio rather than on one
+     * scenario minutes before the other.
+     */
+    static List<List<Scenario>> pairedForRatios(List<Scenario> scenarios) {
+        List<List<Scenario>> groups = new ArrayList<>();
+        Scenario s1 = scenarios.stream().filter(s -> s.id().equals("S1")).findFirst().orElse(null);
+        Scenario s5 = scenarios.stream().filter(s -> s.id().equals("S5")).findFirst().orElse(null);
+        for (Scenario s : scenarios) {
+            if (s == s1 && s5 != null) {
+                groups.add(List.of(s1, s5));
+            } else if (s != s5 || s1 == null) {
+                groups.add(List.of(s));
+            }
+        }
+        return groups;
     }
 
     private static Target startTarget(String kind, String java, String classPath, Path work) throws Exception {

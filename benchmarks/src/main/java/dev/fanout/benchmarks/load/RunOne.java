@@ -43,8 +43,9 @@ public final class RunOne {
             if (warmup > 0) {
                 client.run(warmupUrl, warmup, check, warm);
                 if (!warmupUrl.equals(url)) {
-                    // then one wave of the measured endpoint: its own code path, every connection open
-                    client.run(url, concurrency, check, warm);
+                    // then one whole run of the measured endpoint (S2: 2,000 requests, ten waves of 100 ms): its
+                    // own code path, every connection open, and the waits between waves the fast warm-up lacks
+                    client.run(url, Math.toIntExact(n), check, warm);
                 }
             }
             long settledMs = awaitQuietJit();
