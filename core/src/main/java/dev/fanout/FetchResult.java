@@ -38,7 +38,7 @@ import java.util.List;
 public final class FetchResult {
 
     private static final byte[] NO_BODY = new byte[0];
-    private static final ObjectMapper DEFAULT_MAPPER = new ObjectMapper();
+    private static final ObjectMapper DEFAULT_MAPPER = dev.fanout.internal.DefaultMapper.create();
 
     private final long index;
     private final FetchRequest request;
