@@ -1,7 +1,9 @@
 package dev.fanout;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.fanout.testing.TestServer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -63,6 +65,25 @@ class DecodeInPipelineTest {
             assertThat(r.status()).isEqualTo(200);
             assertThat(r.bodyAsString()).isEqualTo("{oops");
             assertThat(r.error().get().getMessage()).contains("not valid JSON");
+        }
+    }
+
+    record IdOnly(int id) {
+    }
+
+    @Test
+    void aMapperGivenToTheClientIsUsedAsGiven() {
+        // Jackson's default fails on the body's other fields; this mapper ignores them
+        ObjectMapper lenient = new ObjectMapper().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+        try (FetchClient strict = FetchClient.create();
+             FetchClient given = FetchClient.builder().objectMapper(lenient).build()) {
+            FetchRequest request = FetchRequest.get(server.url("/json")).decode(IdOnly.class);
+            FetchResult byDefault = strict.fetch(request).block(Duration.ofSeconds(10));
+            FetchResult byGiven = given.fetch(request).block(Duration.ofSeconds(10));
+
+            assertThat(byDefault.kind()).isEqualTo(FetchException.Kind.DECODE);
+            assertThat(byGiven.isSuccess()).isTrue();
+            assertThat(byGiven.json(IdOnly.class)).isEqualTo(new IdOnly(7));
         }
     }
 

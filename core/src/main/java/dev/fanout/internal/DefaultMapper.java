@@ -17,7 +17,10 @@ public final class DefaultMapper {
     private DefaultMapper() {
     }
 
-    /** A new mapper for one client (never shared, so nobody's configuration leaks into another client). */
+    /**
+     * A new mapper: one per client, and one more as {@code FetchResult}'s default for results built
+     * without a mapper (private, never reconfigured; a built mapper is thread-safe).
+     */
     public static ObjectMapper create() {
         return JsonMapper.builder()
                 .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER, StreamReadFeature.USE_FAST_BIG_NUMBER_PARSER)

@@ -21,8 +21,8 @@ import java.util.stream.Collectors;
 
 /**
  * Runs the end-to-end set: starts the target, then for each scenario runs every client in turn
- * (A B C A B C ...; S1 and S5, whose target is a ratio of the two, round by round together), each run in
- * a fresh JVM, and writes {@code results.json}, {@code table.md}
+ * (A B C A B C ...; S1 and S5, whose target is a ratio of the two, round by round together, each S5
+ * client right after its S1 partner), each run in a fresh JVM, and writes {@code results.json}, {@code table.md}
  * and the charts. Why a JVM per run: each client's heap, RSS and CPU time are its own, and no
  * client inherits another's JIT profile, warm pools or garbage.
  *
@@ -37,7 +37,8 @@ import java.util.stream.Collectors;
  *                    fanout-as-completed+loopsN (Fanout on N event loops) for experiments
  * --s4-count N       URLs for S4 (default 1,000,000; 100,000 with --quick)
  * --n N              requests per measured run in every other scenario (a smoke run: --quick --n 5000);
- *                    the warm-up stays the scenario's, capped at N
+ *                    the warm-up stays the scenario's, capped at N (S2's run of /delay after it: N
+ *                    or 2,000, the smaller)
  * --target T         auto (nginx, else the Reactor Netty fallback), nginx or netty
  * --out DIR          where results go (default benchmarks/results)
  * --jfr DIR          record each run with JFR (settings=profile) into DIR, for profiling
@@ -112,6 +113,10 @@ public final class LoadBench {
             for (List<Scenario> group : pairedForRatios(scenarios)) {
                 int rounds = group.stream().mapToInt(Scenario::repeats).max().orElse(0);
                 for (int rep = 1; rep <= rounds; rep++) {
+                    if (group.size() == 2 && rep <= group.get(0).repeats() && rep <= group.get(1).repeats()) {
+                        runPairedRound(java, classPath, target, group.get(0), group.get(1), rep, log, runs);
+                        continue;
+                    }
                     for (Scenario s : group) {
                         if (rep <= s.repeats()) {
                             runRound(java, classPath, target, s, rep, log, runs);
@@ -153,25 +158,57 @@ public final class LoadBench {
     private static void runRound(String java, String classPath, Target target, Scenario s, int rep, Path log,
                                  List<Map<String, Object>> runs) throws IOException, InterruptedException {
         for (String client : s.clients()) {
-            long accepted = target.acceptedConnections();
-            String base = RunOne.h2c(client) ? target.h2cBaseUrl() : target.baseUrl();
-            Map<String, Object> r = runOnce(java, classPath, base, s, client, log);
-            if (accepted >= 0) {
-                // warm-up included: a client that keeps its connections opens about `concurrency`
-                // (HTTP/1.1), or as many as its HTTP/2 pool decides (h2c)
-                r.put("connectionsOpened", target.acceptedConnections() - accepted - 1);
-            }
-            r.put("repeat", rep);
-            runs.add(r);
-            System.err.printf("%s %d/%d %-20s %s%n", s.id(), rep, s.repeats(), client, Report.brief(r));
+            runClient(java, classPath, target, s, client, rep, log, runs);
         }
     }
 
     /**
+     * One repeat of S1 and S5 together: each S5 client runs right after the S1 run it is compared with
+     * (Fanout after Fanout; the engine with retries by hand after the engine on Fanout's loop count), so
+     * the two sides of each ratio are measured a few seconds apart; S5 clients with no S1 partner last.
+     */
+    private static void runPairedRound(String java, String classPath, Target target, Scenario s1, Scenario s5, int rep,
+                                       Path log, List<Map<String, Object>> runs) throws IOException, InterruptedException {
+        List<String> pending = new ArrayList<>(s5.clients());
+        for (String client : s1.clients()) {
+            runClient(java, classPath, target, s1, client, rep, log, runs);
+            for (String partner : List.copyOf(pending)) {
+                if (s1Partner(partner).equals(client)) {
+                    pending.remove(partner);
+                    runClient(java, classPath, target, s5, partner, rep, log, runs);
+                }
+            }
+        }
+        for (String client : pending) {
+            runClient(java, classPath, target, s5, client, rep, log, runs);
+        }
+    }
+
+    /** The S1 client an S5 client's throughput is compared with. */
+    static String s1Partner(String s5Client) {
+        return s5Client.equals("reactor-netty-retry") ? "reactor-netty-cores" : s5Client;
+    }
+
+    private static void runClient(String java, String classPath, Target target, Scenario s, String client, int rep,
+                                  Path log, List<Map<String, Object>> runs) throws IOException, InterruptedException {
+        long accepted = target.acceptedConnections();
+        String base = RunOne.h2c(client) ? target.h2cBaseUrl() : target.baseUrl();
+        Map<String, Object> r = runOnce(java, classPath, base, s, client, log);
+        if (accepted >= 0) {
+            // warm-up included: a client that keeps its connections opens about `concurrency`
+            // (HTTP/1.1), or as many as its HTTP/2 pool decides (h2c)
+            r.put("connectionsOpened", target.acceptedConnections() - accepted - 1);
+        }
+        r.put("repeat", rep);
+        runs.add(r);
+        System.err.printf("%s %d/%d %-20s %s%n", s.id(), rep, s.repeats(), client, Report.brief(r));
+    }
+
+    /**
      * The order scenarios run in: each alone, except S5 whose target is a ratio to S1's throughput. Those two
-     * run repeat by repeat (S1 round 1, S5 round 1, S1 round 2, ...), so that a slow or fast spell of the
-     * machine, which moves every client by 10-20 % here, falls on both sides of the ratio rather than on one
-     * scenario minutes before the other.
+     * run repeat by repeat, each S5 client right after its S1 partner ({@link #runPairedRound}), so that a
+     * slow or fast spell of the machine, which moves every client by 10-20 % here, falls on both sides of
+     * the ratio rather than on one scenario minutes before the other.
      */
     static List<List<Scenario>> pairedForRatios(List<Scenario> scenarios) {
         List<List<Scenario>> groups = new ArrayList<>();
