@@ -36,6 +36,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * the input and {@code flatMap} and hands an input on only against a free slot; {@code flatMap}'s own
  * limit is raised to {@link #openLimit}. Inputs never hold slots before they are handed on, so a slow
  * input stream cannot keep a waiting retry from its slot. One instance per subscription of one call.
+ *
+ * <p>A slot ended by {@link Slot#release} (a result going downstream out of {@code flatMap}) is handed on
+ * only when {@code flatMap}, having removed the finished inner, asks the gate for the next input: so
+ * without retries {@code flatMap} holds at most {@code concurrency} inners, and its array of inners, which
+ * it scans at every completion, stays that size. This relies on {@code flatMap} asking for one input per
+ * inner removed, which it does for inner publishers that are not {@code Callable}; a {@code Callable}
+ * inner takes {@code flatMap}'s scalar path, which batches those requests, and must not be used with
+ * {@link Slot#release} ({@link Slot#run} has no such limit).
  */
 public final class CallSlots {
 
@@ -49,8 +57,15 @@ public final class CallSlots {
     /** Inputs whose backoff has ended, waiting for a slot, first come first served. */
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
+    /**
+     * Slots given back by results gone downstream ({@link Slot#release}) whose inner {@code flatMap} has
+     * not yet removed: each becomes free when {@code flatMap} asks the gate for the input that replaces it.
+     */
+    private final AtomicInteger returning = new AtomicInteger();
     /** Runs one drain pass of the gate subscribed to these slots (at most one gate per instance). */
     private volatile Runnable gateDrain = () -> { };
+    /** The gate has signalled its end (or was cancelled): {@code flatMap} asks for nothing more. */
+    private volatile boolean gateEnded;
 
     /** @param concurrency inputs in flight at once (at least 1) */
     public CallSlots(int concurrency) {
@@ -111,6 +126,44 @@ public final class CallSlots {
         drain();
     }
 
+    /**
+     * Gives back the slot of a result going downstream out of {@code flatMap}, to be handed on once
+     * {@code flatMap} has removed its inner and asks the gate for the next input ({@link #returned}).
+     * Handed on at once, the next input would be subscribed while the finished inner is still in
+     * {@code flatMap}'s array of inners, which it scans whole at every inner's completion: the array would
+     * grow to the next power of two above {@code concurrency} (512 for 256) and the scans double. A retry
+     * waiting for a slot, and a gate that has ended (no request will follow), get it at once.
+     */
+    private void giveBackOnRemoval() {
+        returning.incrementAndGet();
+        if (gateEnded || !waiters.isEmpty()) { // read after the increment: an end or a waiter after it sees it
+            returnAll();
+        }
+    }
+
+    /** {@code flatMap} asks for {@code n} inputs: the inners it removed first give back their slots. */
+    private void returned(long n) {
+        for (;;) {
+            int r = returning.get();
+            if (r == 0) {
+                return;
+            }
+            int k = (int) Math.min(r, n);
+            if (returning.compareAndSet(r, r - k)) {
+                free.addAndGet(k);
+                return;
+            }
+        }
+    }
+
+    private void returnAll() {
+        int r = returning.getAndSet(0);
+        if (r > 0) {
+            free.addAndGet(r);
+        }
+        drain();
+    }
+
     /** Hands free slots to waiting retries first, then to queued inputs. One thread at a time. */
     private void drain() {
         if (wip.getAndIncrement() != 0) {
@@ -158,11 +211,14 @@ public final class CallSlots {
             return this;
         }
 
-        /** Ends the slot as its result goes downstream, and hands the result on. */
+        /**
+         * Ends the slot as its result goes downstream out of {@code flatMap}, and hands the result on. The
+         * slot serves the next input once {@code flatMap} has removed this input's inner and asks for one.
+         */
         public FetchResult release() {
             FetchResult r = result;
             result = null;
-            run();
+            end(false);
             return r;
         }
 
@@ -192,9 +248,13 @@ public final class CallSlots {
             });
         }
 
-        /** Ends the slot (once its result is out, or on cancel): gives it back if held. */
+        /** Ends the slot (once its result is out, or on cancel): gives it back if held, free at once. */
         @Override
         public void run() {
+            end(true);
+        }
+
+        private void end(boolean freeAtOnce) {
             for (;;) {
                 int s = get();
                 if (s == DONE) {
@@ -202,7 +262,11 @@ public final class CallSlots {
                 }
                 if (compareAndSet(s, DONE)) {
                     if (s == HELD) {
-                        slots.giveBack();
+                        if (freeAtOnce) {
+                            slots.giveBack();
+                        } else {
+                            slots.giveBackOnRemoval();
+                        }
                     }
                     return;
                 }
@@ -297,6 +361,7 @@ public final class CallSlots {
         @Override
         public void request(long n) {
             if (Operators.validate(n)) {
+                returned(n);
                 for (;;) {
                     long current = demand.get();
                     if (current == Long.MAX_VALUE || demand.compareAndSet(current, Operators.addCap(current, n))) {
@@ -310,8 +375,22 @@ public final class CallSlots {
         @Override
         public void cancel() {
             cancelled = true;
+            gateEnded = true;
             upstream.cancel();
-            drain();
+            returnAll();
+        }
+
+        /**
+         * No request from {@code flatMap} follows the gate's end: slots still returning are free now (this
+         * runs inside a drain pass, whose loop hands them to waiting retries).
+         */
+        private void end() {
+            gateEnded = true;
+            int r = returning.getAndSet(0);
+            if (r > 0) {
+                free.addAndGet(r);
+                wip.incrementAndGet(); // one more pass of the drain this runs in
+            }
         }
 
         /** One pass, inside {@link CallSlots#drain}: queued inputs out while slots are free, then the end. */
@@ -328,6 +407,7 @@ public final class CallSlots {
             if (ended && error != null) { // an input stream that fails ends the call at once: flatMap cancels what is in flight
                 terminated = true;
                 queue.clear();
+                end();
                 actual.onError(error);
                 return;
             }
@@ -341,6 +421,7 @@ public final class CallSlots {
             if (ended) {
                 if (queue.isEmpty()) {
                     terminated = true;
+                    end();
                     actual.onComplete();
                 }
                 return;

@@ -1,5 +1,8 @@
 package dev.fanout.internal;
 
+import dev.fanout.FetchRequest;
+import dev.fanout.FetchResult;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
 import org.reactivestreams.Subscription;
@@ -225,5 +228,109 @@ class CallSlotsTest {
         } finally {
             threads.dispose();
         }
+    }
+    private static FetchResult result(int i) {
+        return FetchResult.success(i, FetchRequest.get("http://127.0.0.1/" + i), 200, EmptyHttpHeaders.INSTANCE,
+                new byte[0], Duration.ZERO, 1, null);
+    }
+
+    @RepeatedTest(3)
+    void aResultGoingDownstreamHandsItsSlotOnOnlyOnceFlatMapHasRemovedItsInner() {
+        // flatMap scans its whole array of inners at every completion; the next input subscribed before the
+        // finished inner is removed would take it to concurrency + 1 inners and double that array
+        int concurrency = 4;
+        int n = 3_000;
+        CallSlots slots = new CallSlots(concurrency);
+        Scheduler threads = Schedulers.newParallel("call-slots-inners", 4);
+        AtomicInteger open = new AtomicInteger();
+        AtomicInteger maxOpen = new AtomicInteger();
+        try {
+            Long results = slots.gate(Flux.range(0, n))
+                    .flatMap(i -> {
+                        CallSlots.Slot slot = slots.slot();
+                        return Mono.fromCallable(() -> result(i)).subscribeOn(threads).map(slot).doOnCancel(slot)
+                                // counted at flatMap's door, from subscription until the inner's completion
+                                // (a Flux's doOnComplete runs just before flatMap sees it; a Mono's hooks
+                                // run at the value, too early)
+                                .flux()
+                                .doOnSubscribe(s -> maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max))
+                                .doOnComplete(open::decrementAndGet);
+                    }, slots.openLimit(), 1)
+                    .map(CallSlots.Slot::release)
+                    .count()
+                    .block(Duration.ofSeconds(60));
+            assertThat(results).isEqualTo(n);
+            assertThat(maxOpen.get()).as("inners open in flatMap at once").isEqualTo(concurrency);
+            assertThat(slots.freeSlots()).isEqualTo(concurrency);
+        } finally {
+            threads.dispose();
+        }
+    }
+
+    @Test
+    void resultsThatArriveDuringTheirSubscriptionNeverStallTheGate() {
+        // an invalid URL or a closed client: the result is there before flatMap has finished subscribing
+        CallSlots slots = new CallSlots(2);
+        List<FetchResult> out = slots.gate(Flux.range(0, 1_000))
+                .flatMap(i -> {
+                    CallSlots.Slot slot = slots.slot();
+                    return Mono.defer(() -> Mono.just(result(i))).map(slot).doOnCancel(slot);
+                }, slots.openLimit(), 1)
+                .map(CallSlots.Slot::release)
+                .collectList()
+                .block(Duration.ofSeconds(10));
+        assertThat(out).hasSize(1_000);
+        assertThat(slots.freeSlots()).isEqualTo(2);
+    }
+
+    @Test
+    void aRetryWaitingForItsSlotGetsTheSlotOfAResultGoingDownstreamAfterTheInputHasEnded() {
+        // the input has ended, so flatMap asks the gate for nothing more: the slot must still reach the retry
+        CallSlots slots = new CallSlots(1);
+        Sinks.One<Long> backoff = Sinks.one();
+        Sinks.One<FetchResult> second = Sinks.one();
+        List<Long> out = new ArrayList<>();
+        slots.gate(Flux.range(0, 2))
+                .flatMap(i -> {
+                    CallSlots.Slot slot = slots.slot();
+                    Mono<FetchResult> work = i == 0
+                            ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
+                            : second.asMono();
+                    return work.map(slot).doOnCancel(slot);
+                }, slots.openLimit(), 1)
+                .map(CallSlots.Slot::release)
+                .subscribe(r -> out.add(r.index()));
+        assertThat(out).as("input 1 took the slot input 0 lent").isEmpty();
+        backoff.tryEmitValue(0L); // input 0's backoff ends: it waits for its slot
+        assertThat(out).isEmpty();
+
+        second.tryEmitValue(result(1));
+        assertThat(out).as("input 1's result, then input 0 with the slot it gave back").containsExactly(1L, 0L);
+        assertThat(slots.freeSlots()).isEqualTo(1);
+    }
+
+    @Test
+    void aRetryWaitingForItsSlotGetsTheSlotOfAResultGoingDownstreamWhileInputsRemain() {
+        CallSlots slots = new CallSlots(1);
+        Sinks.One<Long> backoff = Sinks.one();
+        Sinks.One<FetchResult> second = Sinks.one();
+        Sinks.Many<Integer> inputs = Sinks.many().unicast().onBackpressureBuffer();
+        List<Long> out = new ArrayList<>();
+        slots.gate(inputs.asFlux())
+                .flatMap(i -> {
+                    CallSlots.Slot slot = slots.slot();
+                    Mono<FetchResult> work = i == 0 ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
+                            : i == 1 ? second.asMono() : Mono.just(result(i));
+                    return work.map(slot).doOnCancel(slot);
+                }, slots.openLimit(), 1)
+                .map(CallSlots.Slot::release)
+                .subscribe(r -> out.add(r.index()));
+        inputs.tryEmitNext(0);
+        inputs.tryEmitNext(1); // takes the slot input 0 lent
+        inputs.tryEmitNext(2); // waits for a slot
+        backoff.tryEmitValue(0L); // input 0 waits for its slot, ahead of input 2
+        second.tryEmitValue(result(1));
+        assertThat(out).as("the retry before the new input").containsExactly(1L, 0L, 2L);
+        assertThat(slots.freeSlots()).isEqualTo(1);
     }
 }
