@@ -68,7 +68,8 @@ public final class Assemblers {
     /**
      * One input, holding its slot from here until its result has gone downstream (lent while it waits
      * out a backoff). The pipeline never fails and never completes empty: a cancel is the only other end.
-     * Never a {@code Callable} ({@code execute} defers its work), as {@link CallSlots.Slot#release} needs.
+     * Never a {@code Callable} (the {@code map} and {@code doOnCancel} around it are not), as
+     * {@link CallSlots.Slot#release} needs.
      */
     private static Mono<CallSlots.Slot> started(Pipeline pipeline, long index, FetchRequest request,
                                                 Deadline deadline, CallSlots slots) {

@@ -40,7 +40,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * <p>A slot ended by {@link Slot#release} (a result going downstream out of {@code flatMap}) is handed on
  * only when {@code flatMap}, having removed the finished inner, asks the gate for the next input: so
  * without retries {@code flatMap} holds at most {@code concurrency} inners, and its array of inners, which
- * it scans at every completion, stays that size. This relies on {@code flatMap} asking for one input per
+ * it scans at every completion, stays at the power of two at or above that (256 for 256, not 512). A
+ * retry whose backoff has ended takes such a slot at once. This relies on {@code flatMap} asking for one input per
  * inner removed, which it does for inner publishers that are not {@code Callable}; a {@code Callable}
  * inner takes {@code flatMap}'s scalar path, which batches those requests, and must not be used with
  * {@link Slot#release} ({@link Slot#run} has no such limit).
@@ -58,8 +59,9 @@ public final class CallSlots {
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
     /**
-     * Slots given back by results gone downstream ({@link Slot#release}) whose inner {@code flatMap} has
-     * not yet removed: each becomes free when {@code flatMap} asks the gate for the input that replaces it.
+     * How many slots results gone downstream ({@link Slot#release}) gave back that are not free yet: one
+     * becomes free for each input {@code flatMap} asks for (it asks once per inner removed), and all of
+     * them at once when a retry waits for a slot or the gate has ended.
      */
     private final AtomicInteger returning = new AtomicInteger();
     /** Runs one drain pass of the gate subscribed to these slots (at most one gate per instance). */
@@ -136,7 +138,9 @@ public final class CallSlots {
      */
     private void giveBackOnRemoval() {
         returning.incrementAndGet();
-        if (gateEnded || !waiters.isEmpty()) { // read after the increment: an end or a waiter after it sees it
+        // read after the increment; the gate's end and a retry that starts to wait read it after their own
+        // write (Gate.end, lendDuring), so one side or the other always frees the slot
+        if (gateEnded || !waiters.isEmpty()) {
             returnAll();
         }
     }
@@ -190,7 +194,9 @@ public final class CallSlots {
      * One input's slot: HELD from its emission, LENT while it waits out a backoff, DONE once it has
      * ended (its result has gone downstream or is in, or it was cancelled). In {@code fetchAsCompleted}
      * and {@code fetchAll} a result that waits in {@code flatMap} for a slow consumer still holds its
-     * slot, so a slow consumer stops new requests. A slot is given back
+     * slot, so a slow consumer stops new requests; one that has gone downstream holds it until
+     * {@code flatMap} has removed its inner (while the consumer asks for nothing, it may not yet have),
+     * though a waiting retry may take it at once. A slot is given back
      * exactly once: by the input that ends holding it, or by the grant that finds its input ended.
      */
     public static final class Slot extends AtomicInteger implements Runnable, Function<FetchResult, Slot> {
@@ -242,7 +248,7 @@ public final class CallSlots {
                     }
                     return Mono.<T>create(sink -> {
                         slots.waiters.offer(new Waiter(this, sink, value));
-                        slots.drain();
+                        slots.returnAll(); // a slot given back by a result gone downstream is this retry's too
                     });
                 });
             });

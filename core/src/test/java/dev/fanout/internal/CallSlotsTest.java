@@ -327,10 +327,58 @@ class CallSlotsTest {
                 .subscribe(r -> out.add(r.index()));
         inputs.tryEmitNext(0);
         inputs.tryEmitNext(1); // takes the slot input 0 lent
-        inputs.tryEmitNext(2); // waits for a slot
+        inputs.tryEmitNext(2); // waits upstream: the gate asks for inputs only against free slots
         backoff.tryEmitValue(0L); // input 0 waits for its slot, ahead of input 2
         second.tryEmitValue(result(1));
         assertThat(out).as("the retry before the new input").containsExactly(1L, 0L, 2L);
         assertThat(slots.freeSlots()).isEqualTo(1);
+    }
+    @Test
+    void aRetryTakesASlotGivenBackByAResultGoneDownstreamWhileTheConsumerAsksForNothing() {
+        // that slot is free for new inputs only once flatMap removes the finished inner, which with no demand
+        // it may not do (its clean-up stops at an inner with a value waiting): a retry must not wait for it
+        CallSlots slots = new CallSlots(2);
+        Sinks.One<Long> backoff = Sinks.one();
+        Sinks.Many<FetchResult> y = Sinks.many().unicast().onBackpressureBuffer();
+        Sinks.Many<FetchResult> x = Sinks.many().unicast().onBackpressureBuffer();
+        AtomicBoolean retried = new AtomicBoolean();
+        List<Long> out = new ArrayList<>();
+        BaseSubscriber<FetchResult> consumer = new BaseSubscriber<>() {
+            @Override
+            protected void hookOnSubscribe(Subscription subscription) {
+                request(1);
+            }
+
+            @Override
+            protected void hookOnNext(FetchResult r) {
+                out.add(r.index());
+            }
+        };
+        slots.gate(Flux.range(0, 4)) // input 3 stays upstream: the gate has not ended
+                .flatMap(i -> {
+                    CallSlots.Slot slot = slots.slot();
+                    Flux<FetchResult> work = switch (i) {
+                        case 0 -> slot.lendDuring(backoff.asMono()).doOnNext(v -> retried.set(true))
+                                .map(v -> result(0)).flux();
+                        case 1 -> y.asFlux();
+                        case 2 -> x.asFlux();
+                        default -> Mono.just(result(i)).flux();
+                    };
+                    return work.map(slot).doOnCancel(slot);
+                }, slots.openLimit(), 1)
+                .map(CallSlots.Slot::release)
+                .subscribe(consumer);
+        // input 0 lent its slot to input 2; inputs 1 and 2 hold the two slots
+        x.tryEmitNext(result(2)); // goes downstream: the consumer's one request is used up
+        y.tryEmitNext(result(1)); // waits in flatMap for demand
+        backoff.tryEmitValue(0L); // input 0's retry wants a slot: input 2's, given back as its result went out
+        x.tryEmitComplete();
+        assertThat(out).containsExactly(2L);
+        assertThat(retried).as("the retry got the slot without waiting for the consumer").isTrue();
+
+        consumer.request(10);
+        y.tryEmitComplete();
+        assertThat(out).containsExactlyInAnyOrder(2L, 1L, 0L, 3L);
+        assertThat(slots.freeSlots()).isEqualTo(2);
     }
 }
