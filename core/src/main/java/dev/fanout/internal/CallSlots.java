@@ -41,10 +41,10 @@ import java.util.concurrent.atomic.AtomicLong;
  * only when {@code flatMap}, having removed the finished inner, asks the gate for the next input: so
  * without retries {@code flatMap} holds at most {@code concurrency} inners, and its array of inners, which
  * it scans at every completion, stays at the power of two at or above that (256 for 256, not 512). A
- * retry whose backoff has ended takes such a slot at once. This relies on {@code flatMap} asking for one input per
- * inner removed, which it does for inner publishers that are not {@code Callable}; a {@code Callable}
- * inner takes {@code flatMap}'s scalar path, which batches those requests, and must not be used with
- * {@link Slot#release} ({@link Slot#run} has no such limit).
+ * retry whose backoff has ended takes such a slot at once. This relies on {@code flatMap} asking for one
+ * input per inner removed, which it does for inner publishers that are not {@code Callable}; a
+ * {@code Callable} inner takes {@code flatMap}'s scalar path, which batches those requests, and must not
+ * be used with {@link Slot#release} ({@link Slot#run} has no such limit).
  */
 public final class CallSlots {
 
@@ -139,7 +139,7 @@ public final class CallSlots {
     private void giveBackOnRemoval() {
         returning.incrementAndGet();
         // read after the increment; the gate's end and a retry that starts to wait read it after their own
-        // write (Gate.end, lendDuring), so one side or the other always frees the slot
+        // write (endGate, lendDuring), so one side or the other always frees the slot
         if (gateEnded || !waiters.isEmpty()) {
             returnAll();
         }
@@ -160,12 +160,19 @@ public final class CallSlots {
         }
     }
 
+    /** Every slot still returning is free now; hands them on (inside a drain pass: in its next loop). */
     private void returnAll() {
         int r = returning.getAndSet(0);
         if (r > 0) {
             free.addAndGet(r);
         }
         drain();
+    }
+
+    /** The gate has ended or was cancelled: no request from {@code flatMap} will return the slots for it. */
+    private void endGate() {
+        gateEnded = true;
+        returnAll();
     }
 
     /** Hands free slots to waiting retries first, then to queued inputs. One thread at a time. */
@@ -381,22 +388,8 @@ public final class CallSlots {
         @Override
         public void cancel() {
             cancelled = true;
-            gateEnded = true;
             upstream.cancel();
-            returnAll();
-        }
-
-        /**
-         * No request from {@code flatMap} follows the gate's end: slots still returning are free now (this
-         * runs inside a drain pass, whose loop hands them to waiting retries).
-         */
-        private void end() {
-            gateEnded = true;
-            int r = returning.getAndSet(0);
-            if (r > 0) {
-                free.addAndGet(r);
-                wip.incrementAndGet(); // one more pass of the drain this runs in
-            }
+            endGate();
         }
 
         /** One pass, inside {@link CallSlots#drain}: queued inputs out while slots are free, then the end. */
@@ -413,7 +406,7 @@ public final class CallSlots {
             if (ended && error != null) { // an input stream that fails ends the call at once: flatMap cancels what is in flight
                 terminated = true;
                 queue.clear();
-                end();
+                endGate();
                 actual.onError(error);
                 return;
             }
@@ -427,7 +420,7 @@ public final class CallSlots {
             if (ended) {
                 if (queue.isEmpty()) {
                     terminated = true;
-                    end();
+                    endGate();
                     actual.onComplete();
                 }
                 return;

@@ -5,6 +5,7 @@ import dev.fanout.FetchResult;
 import io.netty.handler.codec.http.EmptyHttpHeaders;
 import org.junit.jupiter.api.RepeatedTest;
 import org.junit.jupiter.api.Test;
+import org.reactivestreams.Publisher;
 import org.reactivestreams.Subscription;
 import reactor.core.publisher.BaseSubscriber;
 import reactor.core.publisher.Flux;
@@ -17,6 +18,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.function.BiFunction;
+import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -229,9 +232,28 @@ class CallSlotsTest {
             threads.dispose();
         }
     }
+
     private static FetchResult result(int i) {
         return FetchResult.success(i, FetchRequest.get("http://127.0.0.1/" + i), 200, EmptyHttpHeaders.INSTANCE,
                 new byte[0], Duration.ZERO, 1, null);
+    }
+
+    /** {@code fetchAsCompleted}'s wiring ({@code Assemblers.asCompleted}) around each input's work. */
+    private static Flux<FetchResult> asCompleted(CallSlots slots, Flux<Integer> inputs,
+                                                 BiFunction<Integer, CallSlots.Slot, Publisher<FetchResult>> work) {
+        return asCompleted(slots, inputs, work, inner -> inner);
+    }
+
+    /** The same, with {@code door} around each inner as {@code flatMap} subscribes to it. */
+    private static Flux<FetchResult> asCompleted(CallSlots slots, Flux<Integer> inputs,
+                                                 BiFunction<Integer, CallSlots.Slot, Publisher<FetchResult>> work,
+                                                 UnaryOperator<Flux<CallSlots.Slot>> door) {
+        return slots.gate(inputs)
+                .flatMap(i -> {
+                    CallSlots.Slot slot = slots.slot();
+                    return door.apply(Flux.from(work.apply(i, slot)).map(slot).doOnCancel(slot));
+                }, slots.openLimit(), 1)
+                .map(CallSlots.Slot::release);
     }
 
     @RepeatedTest(3)
@@ -245,18 +267,12 @@ class CallSlotsTest {
         AtomicInteger open = new AtomicInteger();
         AtomicInteger maxOpen = new AtomicInteger();
         try {
-            Long results = slots.gate(Flux.range(0, n))
-                    .flatMap(i -> {
-                        CallSlots.Slot slot = slots.slot();
-                        return Mono.fromCallable(() -> result(i)).subscribeOn(threads).map(slot).doOnCancel(slot)
-                                // counted at flatMap's door, from subscription until the inner's completion
-                                // (a Flux's doOnComplete runs just before flatMap sees it; a Mono's hooks
-                                // run at the value, too early)
-                                .flux()
-                                .doOnSubscribe(s -> maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max))
-                                .doOnComplete(open::decrementAndGet);
-                    }, slots.openLimit(), 1)
-                    .map(CallSlots.Slot::release)
+            Long results = asCompleted(slots, Flux.range(0, n),
+                    (i, slot) -> Mono.fromCallable(() -> result(i)).subscribeOn(threads),
+                    // counted at flatMap's door, from subscription until the inner's completion (a Flux's
+                    // doOnComplete runs just before flatMap sees it; a Mono's hooks run at the value, too early)
+                    inner -> inner.doOnSubscribe(s -> maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max))
+                            .doOnComplete(open::decrementAndGet))
                     .count()
                     .block(Duration.ofSeconds(60));
             assertThat(results).isEqualTo(n);
@@ -271,12 +287,7 @@ class CallSlotsTest {
     void resultsThatArriveDuringTheirSubscriptionNeverStallTheGate() {
         // an invalid URL or a closed client: the result is there before flatMap has finished subscribing
         CallSlots slots = new CallSlots(2);
-        List<FetchResult> out = slots.gate(Flux.range(0, 1_000))
-                .flatMap(i -> {
-                    CallSlots.Slot slot = slots.slot();
-                    return Mono.defer(() -> Mono.just(result(i))).map(slot).doOnCancel(slot);
-                }, slots.openLimit(), 1)
-                .map(CallSlots.Slot::release)
+        List<FetchResult> out = asCompleted(slots, Flux.range(0, 1_000), (i, slot) -> Mono.just(result(i)))
                 .collectList()
                 .block(Duration.ofSeconds(10));
         assertThat(out).hasSize(1_000);
@@ -290,15 +301,9 @@ class CallSlotsTest {
         Sinks.One<Long> backoff = Sinks.one();
         Sinks.One<FetchResult> second = Sinks.one();
         List<Long> out = new ArrayList<>();
-        slots.gate(Flux.range(0, 2))
-                .flatMap(i -> {
-                    CallSlots.Slot slot = slots.slot();
-                    Mono<FetchResult> work = i == 0
-                            ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
-                            : second.asMono();
-                    return work.map(slot).doOnCancel(slot);
-                }, slots.openLimit(), 1)
-                .map(CallSlots.Slot::release)
+        asCompleted(slots, Flux.range(0, 2), (i, slot) -> i == 0
+                ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
+                : second.asMono())
                 .subscribe(r -> out.add(r.index()));
         assertThat(out).as("input 1 took the slot input 0 lent").isEmpty();
         backoff.tryEmitValue(0L); // input 0's backoff ends: it waits for its slot
@@ -316,14 +321,9 @@ class CallSlotsTest {
         Sinks.One<FetchResult> second = Sinks.one();
         Sinks.Many<Integer> inputs = Sinks.many().unicast().onBackpressureBuffer();
         List<Long> out = new ArrayList<>();
-        slots.gate(inputs.asFlux())
-                .flatMap(i -> {
-                    CallSlots.Slot slot = slots.slot();
-                    Mono<FetchResult> work = i == 0 ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
-                            : i == 1 ? second.asMono() : Mono.just(result(i));
-                    return work.map(slot).doOnCancel(slot);
-                }, slots.openLimit(), 1)
-                .map(CallSlots.Slot::release)
+        asCompleted(slots, inputs.asFlux(), (i, slot) -> i == 0
+                ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
+                : i == 1 ? second.asMono() : Mono.just(result(i)))
                 .subscribe(r -> out.add(r.index()));
         inputs.tryEmitNext(0);
         inputs.tryEmitNext(1); // takes the slot input 0 lent
@@ -333,6 +333,7 @@ class CallSlotsTest {
         assertThat(out).as("the retry before the new input").containsExactly(1L, 0L, 2L);
         assertThat(slots.freeSlots()).isEqualTo(1);
     }
+
     @Test
     void aRetryTakesASlotGivenBackByAResultGoneDownstreamWhileTheConsumerAsksForNothing() {
         // that slot is free for new inputs only once flatMap removes the finished inner, which with no demand
@@ -354,20 +355,13 @@ class CallSlotsTest {
                 out.add(r.index());
             }
         };
-        slots.gate(Flux.range(0, 4)) // input 3 stays upstream: the gate has not ended
-                .flatMap(i -> {
-                    CallSlots.Slot slot = slots.slot();
-                    Flux<FetchResult> work = switch (i) {
-                        case 0 -> slot.lendDuring(backoff.asMono()).doOnNext(v -> retried.set(true))
-                                .map(v -> result(0)).flux();
-                        case 1 -> y.asFlux();
-                        case 2 -> x.asFlux();
-                        default -> Mono.just(result(i)).flux();
-                    };
-                    return work.map(slot).doOnCancel(slot);
-                }, slots.openLimit(), 1)
-                .map(CallSlots.Slot::release)
-                .subscribe(consumer);
+        // input 3 stays upstream: the gate has not ended
+        asCompleted(slots, Flux.range(0, 4), (i, slot) -> switch (i) {
+            case 0 -> slot.lendDuring(backoff.asMono()).doOnNext(v -> retried.set(true)).map(v -> result(0));
+            case 1 -> y.asFlux();
+            case 2 -> x.asFlux(); // its value, then its completion when the test says
+            default -> Mono.just(result(i));
+        }).subscribe(consumer);
         // input 0 lent its slot to input 2; inputs 1 and 2 hold the two slots
         x.tryEmitNext(result(2)); // goes downstream: the consumer's one request is used up
         y.tryEmitNext(result(1)); // waits in flatMap for demand
