@@ -14,7 +14,6 @@ import java.util.Arrays;
 final class BodyBuffer {
 
     private static final byte[] EMPTY = new byte[0];
-    private static final int INITIAL_UNKNOWN = 8 * 1024;
     /** A declared length is trusted up to 1 MiB up front (most bodies: one exact allocation, no copy), so a lying server cannot make us allocate 16 MiB for nothing. */
     private static final int INITIAL_MAX = 1024 * 1024;
 
@@ -25,15 +24,19 @@ final class BodyBuffer {
     private byte[] bytes;
     private int size;
 
-    /** @param expectedLength the Content-Length, or -1 when unknown */
+    /**
+     * A declared length gets its array up front. An unknown one (a chunked body) gets none until its first
+     * chunk, which for a small body is often all of it: then the body costs one array of its exact size, where
+     * a guess would have cost 8 KiB and a final copy.
+     *
+     * @param expectedLength the Content-Length, or -1 when unknown
+     */
     BodyBuffer(int limit, long expectedLength, int status, HttpHeaders headers) {
         this.limit = limit;
         this.status = status;
         this.headers = headers;
         this.expectedLength = expectedLength;
-        this.bytes = expectedLength == 0 ? EMPTY
-                : new byte[(int) Math.min(expectedLength > 0 ? Math.min(expectedLength, INITIAL_MAX) : INITIAL_UNKNOWN,
-                        limit)];
+        this.bytes = expectedLength > 0 ? new byte[(int) Math.min(Math.min(expectedLength, INITIAL_MAX), limit)] : EMPTY;
     }
 
     BodyBuffer append(ByteBuf chunk) {
@@ -45,6 +48,7 @@ final class BodyBuffer {
             throw tooLarge(limit, status, headers);
         }
         if (size + n > bytes.length) {
+            // the first chunk of an unknown length: exactly its size; after that, doubling
             long target = Math.max((long) bytes.length * 2, size + n);
             if (expectedLength >= size + n) {
                 target = Math.min(target, expectedLength); // grow straight to the declared length, no final copy
