@@ -37,8 +37,8 @@ import java.util.stream.Collectors;
  *                    fanout-as-completed+loopsN (Fanout on N event loops) for experiments
  * --s4-count N       URLs for S4 (default 1,000,000; 100,000 with --quick)
  * --n N              requests per measured run in every other scenario (a smoke run: --quick --n 5000);
- *                    the warm-up stays the scenario's, capped at N (S2's run of /delay after it: N
- *                    or 2,000, the smaller)
+ *                    the warm-up stays the scenario's, capped at N (S2's run of /delay after it: 3 x N
+ *                    or 6,000, the smaller)
  * --target T         auto (nginx, else the Reactor Netty fallback), nginx or netty
  * --out DIR          where results go (default benchmarks/results)
  * --jfr DIR          record each run with JFR (settings=profile) into DIR, for profiling

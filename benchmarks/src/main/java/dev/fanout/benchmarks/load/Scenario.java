@@ -6,14 +6,15 @@ import java.util.List;
  * One end-to-end scenario: what to fetch, how many, at what concurrency, with which clients.
  *
  * @param warmupPath where the warm-up goes: {@code path} itself, or for S2 the same response without the
- *                 100 ms sleep, then one run of {@code path} itself (2,000 requests, fewer with a smaller
- *                 {@code --n}: ten waves, every connection open, and the waits between waves that the fast
- *                 warm-up lacks). S2 measures only 2,000 requests: after a 200-request warm-up the JIT was
- *                 still compiling the hot path during the measured second (some 800 compilations, about
- *                 0.9 s of CPU for 2,000 requests on two cores), so S2 warms up with 20,000 fast ones, as
- *                 many as S1 (50,000 measured no better); some compiling remains. S3 warms up with 2,000,
- *                 as many as it measures: after 200 its measured phase was mostly the JIT compiling Jackson
- *                 (1.5 s of compile time in a 1.4 s phase), not decoding.
+ *                 100 ms sleep, then 6,000 of {@code path} itself (three measured runs' worth, fewer with a
+ *                 smaller {@code --n}: thirty waves, every connection open, the waits between waves that the
+ *                 fast warm-up lacks, and time for the JIT to catch up; see {@link RunOne#measuredPathWarmup}).
+ *                 S2 measures only 2,000 requests: after a 200-request warm-up the JIT was still compiling
+ *                 the hot path during the measured second (some 800 compilations, about 0.9 s of CPU for
+ *                 2,000 requests on two cores), so S2 warms up with 20,000 fast ones, as many as S1 (50,000
+ *                 measured no better); some compiling remains. S3 warms up with 2,000, as many as it
+ *                 measures: after 200 its measured phase was mostly the JIT compiling Jackson (1.5 s of
+ *                 compile time in a 1.4 s phase), not decoding.
  * @param check    the {@link Check} every response must pass
  * @param heap     the {@code -Xmx} of each run's JVM
  * @param repeats  how many interleaved repeats (S4 runs once: it is a soak, not a race)
