@@ -92,6 +92,30 @@ class BodyBufferTest {
         }
     }
 
+    @Test
+    void aBodyExactlyAtTheLimitIsRead() {
+        BodyBuffer buffer = new BodyBuffer(100, UNKNOWN, 200, EmptyHttpHeaders.INSTANCE);
+        append(buffer, new byte[60]);
+        append(buffer, new byte[40]);
+
+        assertThat(buffer.toBytes()).hasSize(100);
+    }
+
+    @Test
+    void aContentLengthThatLiesEitherWayStillGivesTheBytesThatCame() {
+        byte[] body = new byte[3_000];
+        Arrays.fill(body, (byte) 'q');
+
+        BodyBuffer claimsMore = new BodyBuffer(LIMIT, 10_000, 200, EmptyHttpHeaders.INSTANCE);
+        append(claimsMore, body);
+        assertThat(claimsMore.toBytes()).isEqualTo(body);
+
+        BodyBuffer claimsLess = new BodyBuffer(LIMIT, 1_000, 200, EmptyHttpHeaders.INSTANCE);
+        append(claimsLess, Arrays.copyOfRange(body, 0, 1_000));
+        append(claimsLess, Arrays.copyOfRange(body, 1_000, 3_000));
+        assertThat(claimsLess.toBytes()).isEqualTo(body);
+    }
+
     private static void append(BodyBuffer buffer, byte[] piece) {
         ByteBuf chunk = Unpooled.wrappedBuffer(piece);
         try {
