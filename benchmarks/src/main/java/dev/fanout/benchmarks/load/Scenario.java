@@ -12,10 +12,10 @@ import java.util.List;
  *                 S2 measures only 2,000 requests: after a 200-request warm-up the JIT was still compiling
  *                 the hot path during the measured second (some 800 compilations, about 0.9 s of CPU for
  *                 2,000 requests on two cores), so S2 warms up with fast ones first: 10,000 (20,000 until
- *                 the eighth session; with the 6,000 of {@code path} after them, 10,000 measured as well).
- *                 Some compiling remains. S3 warms up with 2,000, as many as it measures: after 200 its
- *                 measured phase was mostly the JIT compiling Jackson (1.5 s of compile time in a 1.4 s
- *                 phase), not decoding.
+ *                 the eighth session; with the 6,000 of {@code path} after them, 10,000 warmed up as well
+ *                 as 20,000). Some compiling remains. S3 warms up with 2,000, as many as it measures: after
+ *                 200 its measured phase was mostly the JIT compiling Jackson (1.5 s of compile time in a
+ *                 1.4 s phase), not decoding.
  * @param check    the {@link Check} every response must pass
  * @param heap     the {@code -Xmx} of each run's JVM
  * @param repeats  how many interleaved repeats (S4 runs once: it is a soak, not a race)
