@@ -169,19 +169,28 @@ public final class LoadBench {
      */
     private static void runPairedRound(String java, String classPath, Target target, Scenario s1, Scenario s5, int rep,
                                        Path log, List<Map<String, Object>> runs) throws IOException, InterruptedException {
+        for (Map.Entry<Scenario, String> run : pairedRound(s1, s5)) {
+            runClient(java, classPath, target, run.getKey(), run.getValue(), rep, log, runs);
+        }
+    }
+
+    /** The runs of {@link #runPairedRound}, in order: each scenario with the client it runs. */
+    static List<Map.Entry<Scenario, String>> pairedRound(Scenario s1, Scenario s5) {
+        List<Map.Entry<Scenario, String>> order = new ArrayList<>();
         List<String> pending = new ArrayList<>(s5.clients());
         for (String client : s1.clients()) {
-            runClient(java, classPath, target, s1, client, rep, log, runs);
+            order.add(Map.entry(s1, client));
             for (String partner : List.copyOf(pending)) {
                 if (s1Partner(partner).equals(client)) {
                     pending.remove(partner);
-                    runClient(java, classPath, target, s5, partner, rep, log, runs);
+                    order.add(Map.entry(s5, partner));
                 }
             }
         }
         for (String client : pending) {
-            runClient(java, classPath, target, s5, client, rep, log, runs);
+            order.add(Map.entry(s5, client));
         }
+        return order;
     }
 
     /** The S1 client an S5 client's throughput is compared with. */

@@ -40,14 +40,13 @@ public final class RunOne {
         try (ResourceSampler sampler = new ResourceSampler(series ? 500 : 100, series);
              LoadClient client = create(clientName, concurrency, customize)) {
             Tally warm = new Tally();
+            // when the warm-up went elsewhere (S2), the measured endpoint itself after it: see measuredPathWarmup
+            int ofMeasuredPath = warmup > 0 && !warmupUrl.equals(url) ? measuredPathWarmup(n) : 0;
             if (warmup > 0) {
                 client.run(warmupUrl, warmup, check, warm);
-                if (!warmupUrl.equals(url)) {
-                    // then the measured endpoint itself (S2: 6,000 requests, thirty waves of 100 ms; fewer with a
-                    // smaller --n): its own code path, every connection open, the waits between waves that the
-                    // fast warm-up lacks, and time for the JIT to finish what the fast warm-up queued
-                    client.run(url, measuredPathWarmup(n), check, warm);
-                }
+            }
+            if (ofMeasuredPath > 0) {
+                client.run(url, ofMeasuredPath, check, warm);
             }
             long settledMs = awaitQuietJit();
             Tally tally = new Tally();
@@ -71,7 +70,7 @@ public final class RunOne {
             out.put("n", n);
             out.put("concurrency", concurrency);
             out.put("warmup", warmup);
-            out.put("warmupOfMeasuredPath", warmup > 0 && !warmupUrl.equals(url) ? measuredPathWarmup(n) : 0);
+            out.put("warmupOfMeasuredPath", ofMeasuredPath);
             out.put("warmupOk", warm.ok());
             out.put("jitSettleMs", settledMs);
             out.put("ok", tally.ok());
@@ -112,11 +111,12 @@ public final class RunOne {
     }
 
     /**
-     * The warm-up's run of the measured endpoint when the rest went elsewhere (S2): three measured runs' worth,
-     * 3 x 2,000 (or 3 x {@code n} if smaller). After one run's worth the JIT still compiled for 0.5-1.0 s
-     * inside S2's measured second: while the C2 compiler's queue is long it raises its thresholds (6-8 times
-     * here), so per-request methods called 22,000 times were not yet compiled, and the JIT decides that only
-     * while they are called, not in the quiet wait.
+     * The warm-up's run of the measured endpoint when the rest went elsewhere (S2): three measured runs'
+     * worth, 3 x 2,000 (or 3 x {@code n} if smaller), thirty waves of 100 ms. It brings the measured code
+     * path, every connection open and the waits between waves that the fast warm-up lacks. After one run's
+     * worth the JIT still compiled for 0.5-1.0 s inside S2's measured second: while the C2 compiler's queue
+     * is long it raises its thresholds (6-8 times here), so per-request methods called 22,000 times were not
+     * yet compiled, and the JIT decides that only while they are called, not in the quiet wait.
      */
     static int measuredPathWarmup(long n) {
         return (int) (3 * Math.min(n, 2_000));
