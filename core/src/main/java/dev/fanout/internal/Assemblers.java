@@ -37,11 +37,12 @@ public final class Assemblers {
     public static Flux<FetchResult> asCompleted(Pipeline pipeline, Publisher<FetchRequest> requests, int concurrency,
                                                 Duration deadline) {
         return Flux.defer(() -> {
-            long[] next = {0}; // flatMap calls its mapper serially, so a plain counter is safe
+            long[] next = {0}; // the merge calls its mapper serially, so a plain counter is safe
             Deadline d = pipeline.startDeadline(deadline);
             CallSlots slots = new CallSlots(concurrency);
-            return slots.gate(Flux.from(requests))
-                    .flatMap(r -> started(pipeline, next[0]++, r, d, slots), slots.openLimit(), 1)
+            // MergeMonos, not flatMap: flatMap's work per result grows with the concurrency (see MergeMonos)
+            return MergeMonos.merge(slots.gate(Flux.from(requests)),
+                            (FetchRequest r) -> started(pipeline, next[0]++, r, d, slots), slots.openLimit())
                     .map(CallSlots.Slot::release)
                     .doFinally(signal -> d.dispose());
         });
@@ -68,8 +69,7 @@ public final class Assemblers {
     /**
      * One input, holding its slot from here until its result has gone downstream (lent while it waits
      * out a backoff). The pipeline never fails and never completes empty: a cancel is the only other end.
-     * Never a {@code Callable} (the {@code map} and {@code doOnCancel} around it are not), as
-     * {@link CallSlots.Slot#release} needs.
+     * A Mono whose value comes with its completion, as {@link MergeMonos} passes values on.
      */
     private static Mono<CallSlots.Slot> started(Pipeline pipeline, long index, FetchRequest request,
                                                 Deadline deadline, CallSlots slots) {

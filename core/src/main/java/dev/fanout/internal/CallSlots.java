@@ -26,24 +26,23 @@ import java.util.function.Function;
  * <p>Why: with slots held through backoffs, a batch against a server answering 10 % of requests with
  * 503 spent most of its slots waiting (S5: about 160 of 256 at 27k requests/s with 50 ms mean
  * backoffs), not sending. Retry outside the concurrency limit is also how Resilience4j and Polly
- * order retry and bulkhead. The retry budget bounds the extra traffic; the {@code flatMap} around
- * {@link #gate} bounds what is held: at most {@link #openLimit} inputs at once (in flight, waiting
+ * order retry and bulkhead. The retry budget bounds the extra traffic; the merge around
+ * {@link #gate} ({@link MergeMonos} for results as they complete, {@code flatMapSequential} for the
+ * ordered stream) bounds what is held: at most {@link #openLimit} inputs at once (in flight, waiting
  * out a backoff, or waiting for a slot to come back).
  *
- * <p>Written by hand because {@code flatMap}'s {@code maxConcurrency} counts an inner publisher
- * from its subscription to its completion and has no way to lend a slot. {@link #gate} sits between
- * the input and {@code flatMap} and hands an input on only against a free slot; {@code flatMap}'s own
- * limit is raised to {@link #openLimit}. Inputs never hold slots before they are handed on, so a slow
+ * <p>Written by hand because a merge's {@code maxConcurrency} counts an inner publisher from its
+ * subscription to its completion and has no way to lend a slot. {@link #gate} sits between the input
+ * and the merge and hands an input on only against a free slot; the merge's own limit is raised to
+ * {@link #openLimit}. Inputs never hold slots before they are handed on, so a slow
  * input stream cannot keep a waiting retry from its slot. One instance per subscription of one call.
  *
- * <p>A slot ended by {@link Slot#release} (a result going downstream out of {@code flatMap}) is handed on
- * only when {@code flatMap}, having removed the finished inner, asks the gate for the next input: so
- * without retries {@code flatMap} holds at most {@code concurrency} inners, and its array of inners, which
- * it scans at every completion, stays at the power of two at or above that (256 for 256, not 512). A
- * retry whose backoff has ended takes such a slot at once. This relies on {@code flatMap} asking for one
- * input per inner removed, which it does for inner publishers that are not {@code Callable}; a
- * {@code Callable} inner takes {@code flatMap}'s scalar path, which batches those requests, and must not
- * be used with {@link Slot#release} ({@link Slot#run} has no such limit).
+ * <p>A slot ended by {@link Slot#release} (a result going downstream out of {@link MergeMonos}) is
+ * handed on only when the merge, having removed the finished inner, asks the gate for the next input:
+ * so without retries the merge holds at most {@code concurrency} inners. A retry whose backoff has
+ * ended takes such a slot at once. This relies on the merge asking for one input per inner removed,
+ * as {@link MergeMonos} does (and {@code flatMap} for inners that are not {@code Callable}; a
+ * {@code Callable} inner takes its scalar path, which batches those requests).
  */
 public final class CallSlots {
 
@@ -59,13 +58,13 @@ public final class CallSlots {
     private final AtomicInteger wip = new AtomicInteger();
     /**
      * How many slots results gone downstream ({@link Slot#release}) gave back that are not free yet: one
-     * becomes free for each input {@code flatMap} asks for (it asks once per inner removed), and all of
+     * becomes free for each input the merge asks for (it asks once per inner removed), and all of
      * them at once when a retry waits for a slot or the gate has ended.
      */
     private final AtomicInteger returning = new AtomicInteger();
     /** Runs one drain pass of the gate subscribed to these slots (at most one gate per instance). */
     private volatile Runnable gateDrain = () -> { };
-    /** The gate has signalled its end (or was cancelled): {@code flatMap} asks for nothing more. */
+    /** The gate has signalled its end (or was cancelled): the merge asks for nothing more. */
     private volatile boolean gateEnded;
 
     /** @param concurrency inputs in flight at once (at least 1) */
@@ -75,7 +74,7 @@ public final class CallSlots {
     }
 
     /**
-     * The {@code maxConcurrency} for the {@code flatMap} around {@link #gate}: the slots, and as many
+     * The {@code maxConcurrency} for the merge around {@link #gate}: the slots, and as many
      * inputs again waiting out a backoff (or for their slot back).
      */
     public int openLimit() {
@@ -128,12 +127,13 @@ public final class CallSlots {
     }
 
     /**
-     * Gives back the slot of a result going downstream out of {@code flatMap}, to be handed on once
-     * {@code flatMap} has removed its inner and asks the gate for the next input ({@link #returned}).
-     * Handed on at once, the next input would be subscribed while the finished inner is still in
-     * {@code flatMap}'s array of inners, which it scans whole at every inner's completion: the array would
-     * grow to the next power of two above {@code concurrency} (512 for 256) and the scans double. A retry
-     * waiting for a slot, and a gate that has ended (no request will follow), get it at once.
+     * Gives back the slot of a result going downstream out of the merge, to be handed on once the
+     * merge asks the gate for the next input ({@link #returned}), at the end of its drain pass. Under
+     * {@code flatMap}, handing it on at once subscribed the next input while the finished inner was still
+     * in {@code flatMap}'s array of inners, which it scans whole at every completion: {@code concurrency} + 1
+     * inners, and an array twice as long. {@link MergeMonos} removes the inner before the value goes out,
+     * so there the wait only batches the hand-over. A retry waiting for a slot, and a gate that has ended
+     * (no request will follow), get it at once.
      */
     private void giveBackOnRemoval() {
         returning.incrementAndGet();
@@ -144,7 +144,7 @@ public final class CallSlots {
         }
     }
 
-    /** {@code flatMap} asks for {@code n} inputs: the inners it removed first give back their slots. */
+    /** The merge asks for {@code n} inputs: the inners it removed first give back their slots. */
     private void returned(long n) {
         for (;;) {
             int r = returning.get();
@@ -168,7 +168,7 @@ public final class CallSlots {
         drain();
     }
 
-    /** The gate has ended or was cancelled: no request from {@code flatMap} will return the slots for it. */
+    /** The gate has ended or was cancelled: no request from the merge will return the slots for it. */
     private void endGate() {
         gateEnded = true;
         returnAll();
@@ -199,9 +199,10 @@ public final class CallSlots {
     /**
      * One input's slot: HELD from its emission, LENT while it waits out a backoff, DONE once it has
      * ended (its result has gone downstream or is in, or it was cancelled). In {@code fetchAsCompleted}
-     * and {@code fetchAll} a result that waits in {@code flatMap} for a slow consumer still holds its
+     * and {@code fetchAll} a result that waits in the merge for a slow consumer still holds its
      * slot, so a slow consumer stops new requests; one that has gone downstream holds it until
-     * {@code flatMap} has removed its inner (while the consumer asks for nothing, it may not yet have),
+     * the merge asks the gate for the next input (at the end of the merge's drain pass; once the input has
+     * ended no request follows, and the gate gives it back at once),
      * though a waiting retry may take it at once. A slot is given back
      * exactly once: by the input that ends holding it, or by the grant that finds its input ended.
      */
@@ -216,7 +217,7 @@ public final class CallSlots {
             this.slots = slots;
         }
 
-        /** Carries the input's result to {@code flatMap}'s output, where {@link #release} ends the slot. */
+        /** Carries the input's result to the merge's output, where {@link #release} ends the slot. */
         @Override
         public Slot apply(FetchResult result) {
             this.result = result;
@@ -224,8 +225,8 @@ public final class CallSlots {
         }
 
         /**
-         * Ends the slot as its result goes downstream out of {@code flatMap}, and hands the result on. The
-         * slot serves the next input once {@code flatMap} has removed this input's inner and asks for one.
+         * Ends the slot as its result goes downstream out of the merge, and hands the result on. The
+         * slot serves the next input once the merge has removed this input's inner and asks for one.
          */
         public FetchResult release() {
             FetchResult r = result;
@@ -310,7 +311,7 @@ public final class CallSlots {
     }
 
     /**
-     * Between the input and {@code flatMap}: passes an input on only against a free slot, and asks the
+     * Between the input and the merge: passes an input on only against a free slot, and asks the
      * input for no more than the slots free (less those already asked for or queued), so that without
      * retries no more than {@code concurrency} inputs are taken ahead of the results drained.
      */
@@ -318,7 +319,7 @@ public final class CallSlots {
         private final CoreSubscriber<? super T> actual;
         /** One producer (upstream's serial signals), one consumer (the serialized drain). */
         private final Queue<T> queue = Queues.<T>unbounded(Queues.XS_BUFFER_SIZE).get();
-        /** Asked for by {@code flatMap}, not yet asked of upstream. */
+        /** Asked for by the merge, not yet asked of upstream. */
         private final AtomicLong demand = new AtomicLong();
         /** Asked of upstream, not yet delivered. */
         private final AtomicLong outstanding = new AtomicLong();
@@ -402,7 +403,7 @@ public final class CallSlots {
                 return;
             }
             boolean ended = done; // read once: an error arriving during this pass must not pass for a completion
-            if (ended && error != null) { // an input stream that fails ends the call at once: flatMap cancels what is in flight
+            if (ended && error != null) { // an input stream that fails ends the call at once: the merge cancels what is in flight
                 terminated = true;
                 queue.clear();
                 endGate();

@@ -138,7 +138,7 @@ public final class Pipeline {
                     .switchIfEmpty(TIMED_OUT);
             // The token wait is here, per attempt, before the connection permit: it holds no connection,
             // but it does hold this item's concurrency slot (CallSlots; a backoff lends it, this wait does
-            // not). Deliberately: waiting upstream of flatMap would leave retries unlimited, and a per-host
+            // not). Deliberately: waiting upstream of the merge would leave retries unlimited, and a per-host
             // wait there would stall every other host behind one slow host's queue (head-of-line
             // blocking); while the batch waits on a rate, the rate, not the slots, is what limits it.
             Mono<Void> rateWait = rates.acquire(host); // rate limits and host cool-down, before a connection permit is held

@@ -207,8 +207,7 @@ class CallSlotsTest {
                 holding.decrementAndGet();
                 return 1;
             }).subscribeOn(threads);
-            Long results = slots.gate(Flux.range(0, n))
-                    .flatMap(i -> {
+            Long results = MergeMonos.merge(slots.gate(Flux.range(0, n)), (Integer i) -> {
                         CallSlots.Slot slot = slots.slot();
                         Mono<Integer> one = i % 3 == 0
                                 ? hold.then(slot.lendDuring(Mono.delay(
@@ -216,12 +215,12 @@ class CallSlotsTest {
                                         .then(hold)
                                 : hold;
                         return one.doFinally(signal -> slot.run());
-                    }, slots.openLimit(), 1)
+                    }, slots.openLimit())
                     .count()
                     .block(Duration.ofSeconds(60));
             assertThat(results).isEqualTo(n);
             assertThat(maxHolding.get()).as("inputs working at once").isLessThanOrEqualTo(concurrency);
-            // doFinally runs after an inner's completion has reached flatMap: the last slot may come back
+            // doFinally runs after an inner's completion has reached the merge: the last slot may come back
             // just after block() returned; a lost one never does
             long until = System.nanoTime() + 5_000_000_000L;
             while (slots.freeSlots() != concurrency && System.nanoTime() < until) {
@@ -244,22 +243,25 @@ class CallSlotsTest {
         return asCompleted(slots, inputs, work, inner -> inner);
     }
 
-    /** The same, with {@code door} around each inner as {@code flatMap} subscribes to it. */
+    /**
+     * The same, with {@code door} around each inner as the merge subscribes to it (a Flux, whose
+     * {@code doOnComplete} runs just before the merge sees the completion; {@code fromDirect} passes it on
+     * as a Mono without cancelling it after its value).
+     */
     private static Flux<FetchResult> asCompleted(CallSlots slots, Flux<Integer> inputs,
                                                  BiFunction<Integer, CallSlots.Slot, Publisher<FetchResult>> work,
                                                  UnaryOperator<Flux<CallSlots.Slot>> door) {
-        return slots.gate(inputs)
-                .flatMap(i -> {
+        return MergeMonos.merge(slots.gate(inputs), (Integer i) -> {
                     CallSlots.Slot slot = slots.slot();
-                    return door.apply(Flux.from(work.apply(i, slot)).map(slot).doOnCancel(slot));
-                }, slots.openLimit(), 1)
+                    return Mono.fromDirect(door.apply(Flux.from(work.apply(i, slot)).map(slot).doOnCancel(slot)));
+                }, slots.openLimit())
                 .map(CallSlots.Slot::release);
     }
 
     @RepeatedTest(3)
-    void aResultGoingDownstreamHandsItsSlotOnOnlyOnceFlatMapHasRemovedItsInner() {
-        // flatMap scans its whole array of inners at every completion; the next input subscribed before the
-        // finished inner is removed would take it to concurrency + 1 inners and double that array
+    void aResultGoingDownstreamHandsItsSlotOnOnlyOnceTheMergeHasRemovedItsInner() {
+        // the next input subscribed before the finished inner is removed would take the merge to
+        // concurrency + 1 inners (with flatMap, whose array of inners it scans at every completion, double that array)
         int concurrency = 4;
         int n = 3_000;
         CallSlots slots = new CallSlots(concurrency);
@@ -269,14 +271,14 @@ class CallSlotsTest {
         try {
             Long results = asCompleted(slots, Flux.range(0, n),
                     (i, slot) -> Mono.fromCallable(() -> result(i)).subscribeOn(threads),
-                    // counted at flatMap's door, from subscription until the inner's completion (a Flux's
-                    // doOnComplete runs just before flatMap sees it; a Mono's hooks run at the value, too early)
+                    // counted at the merge's door, from subscription until the inner's completion (a Flux's
+                    // doOnComplete runs just before the merge sees it)
                     inner -> inner.doOnSubscribe(s -> maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max))
                             .doOnComplete(open::decrementAndGet))
                     .count()
                     .block(Duration.ofSeconds(60));
             assertThat(results).isEqualTo(n);
-            assertThat(maxOpen.get()).as("inners open in flatMap at once").isEqualTo(concurrency);
+            assertThat(maxOpen.get()).as("inners open in the merge at once").isEqualTo(concurrency);
             assertThat(slots.freeSlots()).isEqualTo(concurrency);
         } finally {
             threads.dispose();
@@ -285,7 +287,7 @@ class CallSlotsTest {
 
     @Test
     void resultsThatArriveDuringTheirSubscriptionNeverStallTheGate() {
-        // an invalid URL or a closed client: the result is there before flatMap has finished subscribing
+        // an invalid URL or a closed client: the result is there before the merge has finished subscribing
         CallSlots slots = new CallSlots(2);
         List<FetchResult> out = asCompleted(slots, Flux.range(0, 1_000), (i, slot) -> Mono.just(result(i)))
                 .collectList()
@@ -296,7 +298,7 @@ class CallSlotsTest {
 
     @Test
     void aRetryWaitingForItsSlotGetsTheSlotOfAResultGoingDownstreamAfterTheInputHasEnded() {
-        // the input has ended, so flatMap asks the gate for nothing more: the slot must still reach the retry
+        // the input has ended, so the merge asks the gate for nothing more: the slot must still reach the retry
         CallSlots slots = new CallSlots(1);
         Sinks.One<Long> backoff = Sinks.one();
         Sinks.One<FetchResult> second = Sinks.one();
@@ -336,8 +338,8 @@ class CallSlotsTest {
 
     @Test
     void aRetryTakesASlotGivenBackByAResultGoneDownstreamWhileTheConsumerAsksForNothing() {
-        // that slot is free for new inputs only once flatMap removes the finished inner, which with no demand
-        // it may not do (its clean-up stops at an inner with a value waiting): a retry must not wait for it
+        // that slot is free for new inputs only once the merge asks the gate for its next input: a retry must
+        // not wait for that
         CallSlots slots = new CallSlots(2);
         Sinks.One<Long> backoff = Sinks.one();
         Sinks.Many<FetchResult> y = Sinks.many().unicast().onBackpressureBuffer();
@@ -363,10 +365,10 @@ class CallSlotsTest {
             default -> Mono.just(result(i));
         }).subscribe(consumer);
         // input 0 lent its slot to input 2; inputs 1 and 2 hold the two slots
-        x.tryEmitNext(result(2)); // goes downstream: the consumer's one request is used up
-        y.tryEmitNext(result(1)); // waits in flatMap for demand
-        backoff.tryEmitValue(0L); // input 0's retry wants a slot: input 2's, given back as its result went out
-        x.tryEmitComplete();
+        x.tryEmitNext(result(2)); // held by the merge until x completes
+        y.tryEmitNext(result(1)); // likewise
+        backoff.tryEmitValue(0L); // input 0's retry wants a slot: none is free, so it waits
+        x.tryEmitComplete(); // result 2 goes downstream (the consumer's one request), its slot to the retry at once
         assertThat(out).containsExactly(2L);
         assertThat(retried).as("the retry got the slot without waiting for the consumer").isTrue();
 
