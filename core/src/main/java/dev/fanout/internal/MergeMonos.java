@@ -89,6 +89,7 @@ public final class MergeMonos<T, R> extends FluxOperator<T, R> {
         private volatile Throwable error;
         /** The input has ended (completed or failed). */
         private volatile boolean done;
+        /** Cancelled, or the merge has ended (completed or failed): nothing more goes downstream. */
         private volatile boolean cancelled;
 
         /** Owned by whoever holds {@link #wip}: values sent downstream. */
