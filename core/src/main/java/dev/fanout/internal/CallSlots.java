@@ -38,11 +38,10 @@ import java.util.function.Function;
  * input stream cannot keep a waiting retry from its slot. One instance per subscription of one call.
  *
  * <p>A slot ended by {@link Slot#release} (a result going downstream out of {@link MergeMonos}) is
- * handed on only when the merge, having removed the finished inner, asks the gate for the next input:
- * so without retries the merge holds at most {@code concurrency} inners. A retry whose backoff has
- * ended takes such a slot at once. This relies on the merge asking for one input per inner removed,
- * as {@link MergeMonos} does (and {@code flatMap} for inners that are not {@code Callable}; a
- * {@code Callable} inner takes its scalar path, which batches those requests).
+ * handed on at once: {@link MergeMonos} removes the finished inner before its value goes out, so
+ * without retries the merge holds at most {@code concurrency} inners. (Under {@code flatMap}, which
+ * removed the inner only after the value, the slot had to wait for {@code flatMap}'s next request, or
+ * its array of inners, scanned at every completion, doubled.)
  */
 public final class CallSlots {
 
@@ -56,16 +55,8 @@ public final class CallSlots {
     /** Inputs whose backoff has ended, waiting for a slot, first come first served. */
     private final ConcurrentLinkedQueue<Waiter> waiters = new ConcurrentLinkedQueue<>();
     private final AtomicInteger wip = new AtomicInteger();
-    /**
-     * How many slots results gone downstream ({@link Slot#release}) gave back that are not free yet: one
-     * becomes free for each input the merge asks for (it asks once per inner removed), and all of
-     * them at once when a retry waits for a slot or the gate has ended.
-     */
-    private final AtomicInteger returning = new AtomicInteger();
     /** Runs one drain pass of the gate subscribed to these slots (at most one gate per instance). */
     private volatile Runnable gateDrain = () -> { };
-    /** The gate has signalled its end (or was cancelled): the merge asks for nothing more. */
-    private volatile boolean gateEnded;
 
     /** @param concurrency inputs in flight at once (at least 1) */
     public CallSlots(int concurrency) {
@@ -126,54 +117,6 @@ public final class CallSlots {
         drain();
     }
 
-    /**
-     * Gives back the slot of a result going downstream out of the merge, to be handed on once the
-     * merge asks the gate for the next input ({@link #returned}), at the end of its drain pass. Under
-     * {@code flatMap}, handing it on at once subscribed the next input while the finished inner was still
-     * in {@code flatMap}'s array of inners, which it scans whole at every completion: {@code concurrency} + 1
-     * inners, and an array twice as long. {@link MergeMonos} removes the inner before the value goes out,
-     * so there the wait only batches the hand-over. A retry waiting for a slot, and a gate that has ended
-     * (no request will follow), get it at once.
-     */
-    private void giveBackOnRemoval() {
-        returning.incrementAndGet();
-        // read after the increment; the gate's end and a retry that starts to wait read it after their own
-        // write (endGate, lendDuring), so one side or the other always frees the slot
-        if (gateEnded || !waiters.isEmpty()) {
-            returnAll();
-        }
-    }
-
-    /** The merge asks for {@code n} inputs: the inners it removed first give back their slots. */
-    private void returned(long n) {
-        for (;;) {
-            int r = returning.get();
-            if (r == 0) {
-                return;
-            }
-            int k = (int) Math.min(r, n);
-            if (returning.compareAndSet(r, r - k)) {
-                free.addAndGet(k);
-                return;
-            }
-        }
-    }
-
-    /** Every slot still returning is free now; hands them on (inside a drain pass: in its next loop). */
-    private void returnAll() {
-        int r = returning.getAndSet(0);
-        if (r > 0) {
-            free.addAndGet(r);
-        }
-        drain();
-    }
-
-    /** The gate has ended or was cancelled: no request from the merge will return the slots for it. */
-    private void endGate() {
-        gateEnded = true;
-        returnAll();
-    }
-
     /** Hands free slots to waiting retries first, then to queued inputs. One thread at a time. */
     private void drain() {
         if (wip.getAndIncrement() != 0) {
@@ -200,10 +143,7 @@ public final class CallSlots {
      * One input's slot: HELD from its emission, LENT while it waits out a backoff, DONE once it has
      * ended (its result has gone downstream or is in, or it was cancelled). In {@code fetchAsCompleted}
      * and {@code fetchAll} a result that waits in the merge for a slow consumer still holds its
-     * slot, so a slow consumer stops new requests; one that has gone downstream holds it until
-     * the merge asks the gate for the next input (at the end of the merge's drain pass; once the input has
-     * ended no request follows, and the gate gives it back at once),
-     * though a waiting retry may take it at once. A slot is given back
+     * slot, so a slow consumer stops new requests. A slot is given back
      * exactly once: by the input that ends holding it, or by the grant that finds its input ended.
      */
     public static final class Slot extends AtomicInteger implements Runnable, Function<FetchResult, Slot> {
@@ -224,14 +164,11 @@ public final class CallSlots {
             return this;
         }
 
-        /**
-         * Ends the slot as its result goes downstream out of the merge, and hands the result on. The
-         * slot serves the next input once the merge has removed this input's inner and asks for one.
-         */
+        /** Ends the slot as its result goes downstream out of the merge, and hands the result on. */
         public FetchResult release() {
             FetchResult r = result;
             result = null;
-            end(false);
+            run();
             return r;
         }
 
@@ -255,7 +192,7 @@ public final class CallSlots {
                     }
                     return Mono.<T>create(sink -> {
                         slots.waiters.offer(new Waiter(this, sink, value));
-                        slots.returnAll(); // a slot given back by a result gone downstream is this retry's too
+                        slots.drain(); // a slot given back since tryTake failed is this retry's
                     });
                 });
             });
@@ -264,10 +201,6 @@ public final class CallSlots {
         /** Ends the slot (once its result is out, or on cancel): gives it back if held, free at once. */
         @Override
         public void run() {
-            end(true);
-        }
-
-        private void end(boolean freeAtOnce) {
             for (;;) {
                 int s = get();
                 if (s == DONE) {
@@ -275,11 +208,7 @@ public final class CallSlots {
                 }
                 if (compareAndSet(s, DONE)) {
                     if (s == HELD) {
-                        if (freeAtOnce) {
-                            slots.giveBack();
-                        } else {
-                            slots.giveBackOnRemoval();
-                        }
+                        slots.giveBack();
                     }
                     return;
                 }
@@ -374,7 +303,6 @@ public final class CallSlots {
         @Override
         public void request(long n) {
             if (Operators.validate(n)) {
-                returned(n);
                 for (;;) {
                     long current = demand.get();
                     if (current == Long.MAX_VALUE || demand.compareAndSet(current, Operators.addCap(current, n))) {
@@ -389,7 +317,7 @@ public final class CallSlots {
         public void cancel() {
             cancelled = true;
             upstream.cancel();
-            endGate();
+            drain();
         }
 
         /** One pass, inside {@link CallSlots#drain}: queued inputs out while slots are free, then the end. */
@@ -406,7 +334,6 @@ public final class CallSlots {
             if (ended && error != null) { // an input stream that fails ends the call at once: the merge cancels what is in flight
                 terminated = true;
                 queue.clear();
-                endGate();
                 actual.onError(error);
                 return;
             }
@@ -420,7 +347,6 @@ public final class CallSlots {
             if (ended) {
                 if (queue.isEmpty()) {
                     terminated = true;
-                    endGate();
                     actual.onComplete();
                 }
                 return;

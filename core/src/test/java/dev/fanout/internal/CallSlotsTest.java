@@ -19,7 +19,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.function.BiFunction;
-import java.util.function.UnaryOperator;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
@@ -237,31 +236,24 @@ class CallSlotsTest {
                 new byte[0], Duration.ZERO, 1, null);
     }
 
-    /** {@code fetchAsCompleted}'s wiring ({@code Assemblers.asCompleted}) around each input's work. */
-    private static Flux<FetchResult> asCompleted(CallSlots slots, Flux<Integer> inputs,
-                                                 BiFunction<Integer, CallSlots.Slot, Publisher<FetchResult>> work) {
-        return asCompleted(slots, inputs, work, inner -> inner);
-    }
-
     /**
-     * The same, with {@code door} around each inner as the merge subscribes to it (a Flux, whose
-     * {@code doOnComplete} runs just before the merge sees the completion; {@code fromDirect} passes it on
-     * as a Mono without cancelling it after its value).
+     * {@code fetchAsCompleted}'s wiring ({@code Assemblers.asCompleted}) around each input's work; a work
+     * that is a Flux may send its value before its completion ({@code fromDirect} passes it on as a Mono
+     * without cancelling it after the value).
      */
     private static Flux<FetchResult> asCompleted(CallSlots slots, Flux<Integer> inputs,
-                                                 BiFunction<Integer, CallSlots.Slot, Publisher<FetchResult>> work,
-                                                 UnaryOperator<Flux<CallSlots.Slot>> door) {
+                                                 BiFunction<Integer, CallSlots.Slot, Publisher<FetchResult>> work) {
         return MergeMonos.merge(slots.gate(inputs), (Integer i) -> {
                     CallSlots.Slot slot = slots.slot();
-                    return Mono.fromDirect(door.apply(Flux.from(work.apply(i, slot)).map(slot).doOnCancel(slot)));
+                    return Mono.fromDirect(Flux.from(work.apply(i, slot)).map(slot).doOnCancel(slot));
                 }, slots.openLimit())
                 .map(CallSlots.Slot::release);
     }
 
     @RepeatedTest(3)
-    void aResultGoingDownstreamHandsItsSlotOnOnlyOnceTheMergeHasRemovedItsInner() {
-        // the next input subscribed before the finished inner is removed would take the merge to
-        // concurrency + 1 inners (with flatMap, whose array of inners it scans at every completion, double that array)
+    void aResultHandsItsSlotOnOnlyAsItLeavesTheMerge() {
+        // counted from the merge's subscription of an inner until its result comes out of the merge, just
+        // before release() hands the slot on: a slot handed on any earlier takes the merge past concurrency
         int concurrency = 4;
         int n = 3_000;
         CallSlots slots = new CallSlots(concurrency);
@@ -269,12 +261,13 @@ class CallSlotsTest {
         AtomicInteger open = new AtomicInteger();
         AtomicInteger maxOpen = new AtomicInteger();
         try {
-            Long results = asCompleted(slots, Flux.range(0, n),
-                    (i, slot) -> Mono.fromCallable(() -> result(i)).subscribeOn(threads),
-                    // counted at the merge's door, from subscription until the inner's completion (a Flux's
-                    // doOnComplete runs just before the merge sees it)
-                    inner -> inner.doOnSubscribe(s -> maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max))
-                            .doOnComplete(open::decrementAndGet))
+            Long results = MergeMonos.merge(slots.gate(Flux.range(0, n)), (Integer i) -> {
+                        maxOpen.accumulateAndGet(open.incrementAndGet(), Math::max);
+                        CallSlots.Slot slot = slots.slot();
+                        return Mono.fromCallable(() -> result(i)).subscribeOn(threads).map(slot).doOnCancel(slot);
+                    }, slots.openLimit())
+                    .doOnNext(slot -> open.decrementAndGet())
+                    .map(CallSlots.Slot::release)
                     .count()
                     .block(Duration.ofSeconds(60));
             assertThat(results).isEqualTo(n);
@@ -298,7 +291,7 @@ class CallSlotsTest {
 
     @Test
     void aRetryWaitingForItsSlotGetsTheSlotOfAResultGoingDownstreamAfterTheInputHasEnded() {
-        // the input has ended, so the merge asks the gate for nothing more: the slot must still reach the retry
+        // the input has ended, so no new input takes the slot: it must reach the retry
         CallSlots slots = new CallSlots(1);
         Sinks.One<Long> backoff = Sinks.one();
         Sinks.One<FetchResult> second = Sinks.one();
@@ -338,8 +331,8 @@ class CallSlotsTest {
 
     @Test
     void aRetryTakesASlotGivenBackByAResultGoneDownstreamWhileTheConsumerAsksForNothing() {
-        // that slot is free for new inputs only once the merge asks the gate for its next input: a retry must
-        // not wait for that
+        // a retry waiting for its slot gets the one a result gives back as it goes downstream, even while the
+        // consumer asks for nothing more and inputs remain upstream
         CallSlots slots = new CallSlots(2);
         Sinks.One<Long> backoff = Sinks.one();
         Sinks.Many<FetchResult> y = Sinks.many().unicast().onBackpressureBuffer();
