@@ -1,10 +1,16 @@
 package dev.fanout.internal;
 
+import org.reactivestreams.Subscription;
+import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Mono;
+import reactor.core.publisher.MonoOperator;
 import reactor.core.publisher.MonoSink;
+import reactor.core.publisher.Operators;
+import reactor.util.context.Context;
 
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /**
  * The client-wide cap on requests holding or waiting for a connection, across all hosts and all
@@ -34,23 +40,121 @@ public final class ConnectionPermits {
      * next request, often started from that very onNext, finds the permit free).
      */
     public <T> Mono<T> withPermit(Mono<T> work) {
-        // Lazy: the permit is taken when the request gets here, not when the chain is built (a chain
-        // built ahead of a rate wait that is then cancelled would otherwise never give it back).
-        return Mono.defer(() -> {
-            if (closed) {
-                return Mono.error(new java.util.concurrent.CancellationException("client closed"));
-            }
-            if (waiters.isEmpty() && tryAcquire()) {
-                return releasing(work);
-            }
-            return Mono.<Waiter>create(this::enqueue)
-                    .flatMap(waiter -> waiter.deliver() ? releasing(work) : Mono.empty());
-        });
+        return new Admitted<>(work, this);
     }
 
-    private <T> Mono<T> releasing(Mono<T> work) {
-        Release release = new Release(this);
-        return work.doOnEach(release).doOnCancel(release);
+    /**
+     * {@code defer(() -> acquire, then work.doOnEach(release).doOnCancel(release))} as one operator
+     * and one subscriber (the path every request takes): lazy, so the permit is taken when the request
+     * gets here, not when the chain is built (a chain built ahead of a rate wait that is then cancelled
+     * would otherwise never give it back).
+     */
+    private static final class Admitted<T> extends MonoOperator<T, T> {
+        private final ConnectionPermits permits;
+
+        Admitted(Mono<? extends T> work, ConnectionPermits permits) {
+            super(work);
+            this.permits = permits;
+        }
+
+        @Override
+        @SuppressWarnings("unchecked")
+        public void subscribe(CoreSubscriber<? super T> actual) {
+            if (permits.closed) {
+                Operators.error(actual, new java.util.concurrent.CancellationException("client closed"));
+            } else if (permits.waiters.isEmpty() && permits.tryAcquire()) {
+                source.subscribe(new Releasing<>(actual, permits));
+            } else {
+                Mono<T> work = (Mono<T>) source;
+                Mono.<Waiter>create(permits::enqueue)
+                        .flatMap(waiter -> waiter.deliver() ? new Holding<T>(work, permits) : Mono.<T>empty())
+                        .subscribe(actual);
+            }
+        }
+    }
+
+    /** {@code work} run under a permit already taken, given back by {@link Releasing}. */
+    private static final class Holding<T> extends MonoOperator<T, T> {
+        private final ConnectionPermits permits;
+
+        Holding(Mono<? extends T> work, ConnectionPermits permits) {
+            super(work);
+            this.permits = permits;
+        }
+
+        @Override
+        public void subscribe(CoreSubscriber<? super T> actual) {
+            source.subscribe(new Releasing<>(actual, permits));
+        }
+    }
+
+    /**
+     * Passes every signal on, and gives the permit back exactly once, on the first of them or a cancel,
+     * before the signal travels downstream (so the next request, often started from that very onNext,
+     * finds the permit free).
+     */
+    private static final class Releasing<T> implements CoreSubscriber<T>, Subscription {
+        @SuppressWarnings("rawtypes")
+        private static final AtomicIntegerFieldUpdater<Releasing> RELEASED =
+                AtomicIntegerFieldUpdater.newUpdater(Releasing.class, "released");
+
+        private final CoreSubscriber<? super T> actual;
+        private final ConnectionPermits permits;
+        private Subscription upstream;
+        private volatile int released;
+
+        Releasing(CoreSubscriber<? super T> actual, ConnectionPermits permits) {
+            this.actual = actual;
+            this.permits = permits;
+        }
+
+        private void release() {
+            if (released == 0 && RELEASED.compareAndSet(this, 0, 1)) {
+                permits.release();
+            }
+        }
+
+        @Override
+        public Context currentContext() {
+            return actual.currentContext();
+        }
+
+        @Override
+        public void onSubscribe(Subscription s) {
+            if (Operators.validate(upstream, s)) {
+                upstream = s;
+                actual.onSubscribe(this);
+            }
+        }
+
+        @Override
+        public void onNext(T value) {
+            release();
+            actual.onNext(value);
+        }
+
+        @Override
+        public void onError(Throwable error) {
+            release();
+            actual.onError(error);
+        }
+
+        @Override
+        public void onComplete() {
+            release();
+            actual.onComplete();
+        }
+
+        @Override
+        public void request(long n) {
+            upstream.request(n);
+        }
+
+        @Override
+        public void cancel() {
+            release();
+            upstream.cancel();
+        }
     }
 
     /** Permits currently held. */
@@ -108,28 +212,6 @@ public final class ConnectionPermits {
             Waiter w = waiters.poll();
             if (w == null || !w.grant()) {
                 available.incrementAndGet();
-            }
-        }
-    }
-
-    /** Gives one permit back on the first terminal signal or cancel, and ignores the rest. */
-    private static final class Release extends AtomicInteger implements java.util.function.Consumer<reactor.core.publisher.Signal<?>>, Runnable {
-        private static final long serialVersionUID = 1L;
-        private final transient ConnectionPermits permits;
-
-        Release(ConnectionPermits permits) {
-            this.permits = permits;
-        }
-
-        @Override
-        public void accept(reactor.core.publisher.Signal<?> signal) {
-            run();
-        }
-
-        @Override
-        public void run() {
-            if (compareAndSet(0, 1)) {
-                permits.release();
             }
         }
     }

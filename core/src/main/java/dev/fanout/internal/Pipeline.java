@@ -6,13 +6,13 @@ import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.publisher.SynchronousSink;
 
 import dev.fanout.RetryPolicy;
 
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CancellationException;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Wires the stages, top to bottom, for one request. Every path ends in exactly one
@@ -36,9 +36,6 @@ import java.util.concurrent.TimeoutException;
  */
 public final class Pipeline {
 
-    /** A {@code TimeoutException} is classified as REQUEST_TIMEOUT, its message written from the timeout set. */
-    private static final Mono<RedirectFollower.Followed> TIMED_OUT = Mono.error(TimeoutException::new);
-
     private final Settings settings;
     private final RequestValidator validator;
     private final ConnectionPermits permits;
@@ -49,15 +46,12 @@ public final class Pipeline {
     private final RateLimiter rates;
     private final RetryStage retries;
     private final HostBreaker breaker;
-    /** The client's request timeout, made once: a delay is stateless until subscribed. */
-    private final Mono<Long> defaultTimeout;
     private volatile boolean closed;
     /** Fires on close() so that waits in progress (rate, cool-down, backoff) end at once. */
     private final Sinks.Empty<Void> closing = Sinks.empty();
 
     public Pipeline(Settings settings) {
         this.settings = settings;
-        this.defaultTimeout = timer(settings.requestTimeout());
         this.validator = new RequestValidator(settings.objectMapper(), settings.addressGuard());
         this.permits = new ConnectionPermits(settings.maxConnections());
         this.exchange = new NettyExchange(settings);
@@ -125,17 +119,13 @@ public final class Pipeline {
                 retries.firstAttempt();
             }
             // redirect hops each go through validation and admission again (RedirectFollower)
-            Mono<RedirectFollower.Followed> send = redirects.follow(validated, (hop, strip) -> {
-                        String hopHost = hop == validated ? host : hostKey(hop); // the key is computed once per request
-                        return admit(hopHost, exchange.exchange(hop, strip,
-                                rates.writesLimited() ? rates.beforeWrite(hopHost) : null));
-                    })
-                    // The request timeout: the exchange never completes empty (NettyExchange), so an empty
-                    // completion here is the timer's. Cheaper than Mono.timeout, which builds a description
-                    // string, a serializing subscriber and a delay at every subscription (TimeoutOperatorBench:
-                    // 1,092 -> 723 bytes per request on a pipeline-shaped chain).
-                    .takeUntilOther(request.timeout() == null ? defaultTimeout : timer(requestTimeout))
-                    .switchIfEmpty(TIMED_OUT);
+            Mono<RedirectFollower.Followed> hops = redirects.follow(validated, (hop, strip) -> {
+                String hopHost = hop == validated ? host : hostKey(hop); // the key is computed once per request
+                return admit(hopHost, exchange.exchange(hop, strip,
+                        rates.writesLimited() ? rates.beforeWrite(hopHost) : null));
+            });
+            // the request timeout over them all: a TimeoutException, classified as REQUEST_TIMEOUT
+            Mono<RedirectFollower.Followed> send = RequestTimeout.within(hops, requestTimeout, WheelTimer.SHARED);
             // The token wait is here, per attempt, before the connection permit: it holds no connection,
             // but it does hold this item's concurrency slot (CallSlots; a backoff lends it, this wait does
             // not). Deliberately: waiting upstream of the merge would leave retries unlimited, and a per-host
@@ -144,13 +134,15 @@ public final class Pipeline {
             Mono<Void> rateWait = rates.acquire(host); // rate limits and host cool-down, before a connection permit is held
             if (rateWait == RateLimiter.NO_WAIT) { // the common case: nothing to wait for, no operators for it
                 long sentAt = rates.now();
-                return send.flatMap(followed -> checkStatus(followed, policy, host, log, sentAt));
+                return send.<RedirectFollower.Followed>handle(
+                        (followed, sink) -> checkStatus(followed, policy, host, log, sentAt, sink));
             }
             long[] sentAt = new long[1];
             return rateWait
                     .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
                     .then(send)
-                    .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
+                    .<RedirectFollower.Followed>handle(
+                            (followed, sink) -> checkStatus(followed, policy, host, log, sentAt[0], sink));
         }).doOnError(error -> {
             if (error instanceof CircuitOpen) {
                 return; // not an attempt: nothing was sent
@@ -169,19 +161,15 @@ public final class Pipeline {
         if (deadline != Deadline.none()) {
             attempts = attempts.takeUntilOther(deadline.expiry());
         }
-        return attempts
-                .map(followed -> toResult(index, validated, followed.response(), start, log)
-                        .withRedirects(followed.last().safeUrl(), followed.hops()))
-                .onErrorResume(error -> Mono.just(toFailure(index, validated, error, start, requestTimeout, log)))
-                .switchIfEmpty(Mono.fromSupplier(() -> closed ? cancelled(index, request, start, log.attempts())
+        // map, onErrorResume and switchIfEmpty in one subscriber: every request takes this path
+        return Outcomes.fold(attempts,
+                followed -> toResult(index, validated, followed.response(), start, log)
+                        .withRedirects(followed.last().safeUrl(), followed.hops()),
+                error -> toFailure(index, validated, error, start, requestTimeout, log),
+                () -> closed ? cancelled(index, request, start, log.attempts())
                         : deadline.passed() ? deadlineResult(index, request, start, deadline, log)
                         : toFailure(index, validated, new IllegalStateException(
-                                "the exchange completed without a response"), start, requestTimeout, log)));
-    }
-
-    /** Fires once, {@code timeout} (capped: see {@link WheelTimer#capped}) after each subscription, on the shared wheel timer. */
-    private static Mono<Long> timer(Duration timeout) {
-        return Mono.delay(WheelTimer.capped(timeout), WheelTimer.SHARED);
+                                "the exchange completed without a response"), start, requestTimeout, log));
     }
 
     /** Admission for one hop: the client-wide connection permit, and under HTTP/2 the per-host stream permit. */
@@ -191,21 +179,21 @@ public final class Pipeline {
     }
 
     /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
-    private Mono<RedirectFollower.Followed> checkStatus(RedirectFollower.Followed followed, RetryPolicy policy,
-                                                        String requestedHost, AttemptLog log, long sentAt) {
+    private void checkStatus(RedirectFollower.Followed followed, RetryPolicy policy, String requestedHost,
+                             AttemptLog log, long sentAt, SynchronousSink<RedirectFollower.Followed> sink) {
         ExchangeResponse response = followed.response();
         // the host that answered: the requested one unless redirects led elsewhere (key computed once)
         String host = followed.hops() == 0 ? requestedHost : hostKey(followed.last());
         breaker.onSuccess(host);
         rates.onResponse(host, response.status(), response.headers(), sentAt);
         if (settings.acceptStatus().test(response.status())) {
-            return Mono.just(followed);
+            sink.next(followed);
+        } else if (policy.retriesStatus(response.status())) {
+            sink.error(new StatusFailure(response, followed));
+        } else {
+            log.failed(Kind.HTTP_STATUS);
+            sink.next(followed);
         }
-        if (policy.retriesStatus(response.status())) {
-            return Mono.error(new StatusFailure(response, followed));
-        }
-        log.failed(Kind.HTTP_STATUS);
-        return Mono.just(followed);
     }
 
     /** The kind an attempt's error stands for. */

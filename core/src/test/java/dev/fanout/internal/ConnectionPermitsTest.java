@@ -97,4 +97,42 @@ class ConnectionPermitsTest {
         assertThat(max.get()).isLessThanOrEqualTo(4);
         assertThat(permits.inUse()).isZero();
     }
+
+    @Test
+    void thePermitIsBackBeforeTheValueTravelsDownstream() {
+        ConnectionPermits permits = new ConnectionPermits(1);
+        List<Integer> inUseAtValue = new ArrayList<>();
+        List<Integer> inUseAtCompletion = new ArrayList<>();
+        permits.withPermit(Mono.just("v")).subscribe(v -> inUseAtValue.add(permits.inUse()), e -> { },
+                () -> inUseAtCompletion.add(permits.inUse()));
+        assertThat(inUseAtValue).containsExactly(0);
+        assertThat(inUseAtCompletion).containsExactly(0);
+    }
+
+    @Test
+    void aPermitIsGivenBackOnceWhateverFollowsTheFirstSignal() {
+        ConnectionPermits permits = new ConnectionPermits(2);
+        reactor.test.publisher.TestPublisher<String> work = reactor.test.publisher.TestPublisher.createNoncompliant(
+                reactor.test.publisher.TestPublisher.Violation.CLEANUP_ON_TERMINATE);
+        Disposable other = permits.withPermit(Mono.never()).subscribe();
+        Disposable held = permits.withPermit(work.mono()).subscribe(v -> { }, e -> { });
+        assertThat(permits.inUse()).isEqualTo(2);
+        work.next("v"); // then, as a misbehaving source might: an error and a complete after the value
+        work.error(new IllegalStateException("late"));
+        work.complete();
+        held.dispose();
+        assertThat(permits.inUse()).isEqualTo(1); // one back, not three: the other holder still has its own
+        other.dispose();
+        assertThat(permits.inUse()).isZero();
+    }
+
+    @Test
+    void aRequestMadeAfterCloseFailsWithoutTakingAPermit() {
+        ConnectionPermits permits = new ConnectionPermits(1);
+        permits.close(new CancellationException("closed"));
+        StepVerifier.create(permits.withPermit(Mono.just(1)))
+                .expectErrorMessage("client closed")
+                .verify(Duration.ofSeconds(1));
+        assertThat(permits.inUse()).isZero();
+    }
 }
