@@ -122,6 +122,21 @@ class ResilienceTest {
     }
 
     @Test
+    void aCallersOnErrorContinueDoesNotSwallowAStatusRetry() {
+        FaultServer server = server();
+        FetchClient client = client(c -> c.retry(RetryPolicy.backoff(3, Duration.ofMillis(1)).jitter(0)));
+        List<Throwable> continued = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // onErrorContinue reaches upstream operators through the Context; the status check must not obey it
+        FetchResult r = client.fetch(server.url(Fault.STATUS_THEN_OK, 503, 2, "oec"))
+                .onErrorContinue((error, value) -> continued.add(error))
+                .block(Duration.ofSeconds(10));
+        assertThat(r).isNotNull();
+        assertThat(r.isSuccess()).as(r.toString()).isTrue();
+        assertThat(r.attempts()).isEqualTo(3);
+        assertThat(continued).isEmpty();
+    }
+
+    @Test
     void a429WithRetryAfterPausesTheHostButNotOthers() {
         FaultServer limited = server();
         FaultServer other = server();

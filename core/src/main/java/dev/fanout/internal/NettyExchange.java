@@ -184,7 +184,7 @@ public final class NettyExchange {
                 // not next(): it would cancel the exchange after the value, and a cancelled exchange's
                 // connection is closed instead of going back to the pool
                 .singleOrEmpty()
-                // never empty: the pipeline reads an empty completion as its request timeout
+                // never empty: a response that never came is an error, classified and counted as a failed attempt
                 .switchIfEmpty(NO_RESPONSE);
         if (!settings.http2() && !settings.h2c()) {
             return exchange;

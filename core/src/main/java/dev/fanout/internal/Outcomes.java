@@ -6,6 +6,7 @@ import reactor.core.publisher.Mono;
 import reactor.core.publisher.MonoOperator;
 import reactor.core.publisher.Operators;
 
+import java.util.Objects;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
@@ -13,7 +14,8 @@ import java.util.function.Supplier;
  * A Mono's value, error or empty completion turned into one value:
  * {@code map(onValue).onErrorResume(e -> just(onError(e))).switchIfEmpty(fromSupplier(onEmpty))} in one
  * subscriber instead of three (and the two Monos the error and empty branches would build), on the path
- * every request takes. As with that chain, a failing {@code onValue} goes to {@code onError}.
+ * every request takes. As with that chain, a failing {@code onValue} goes to {@code onError}, and a
+ * failing {@code onError} or {@code onEmpty} is signalled as the error.
  */
 final class Outcomes<T, R> extends MonoOperator<T, R> {
 
@@ -32,7 +34,7 @@ final class Outcomes<T, R> extends MonoOperator<T, R> {
     /** One value for every way {@code source} can end; the functions must not return null. */
     static <T, R> Mono<R> fold(Mono<? extends T> source, Function<? super T, ? extends R> onValue,
                                Function<? super Throwable, ? extends R> onError, Supplier<? extends R> onEmpty) {
-        return new Outcomes<>(source, onValue, onError, onEmpty);
+        return onAssembly(new Outcomes<>(source, onValue, onError, onEmpty));
     }
 
     @Override
@@ -75,9 +77,10 @@ final class Outcomes<T, R> extends MonoOperator<T, R> {
             ended = true;
             R result;
             try {
-                result = onValue.apply(value);
+                result = Objects.requireNonNull(onValue.apply(value), "onValue returned null");
             } catch (Throwable failed) {
-                result = onError.apply(Operators.onOperatorError(upstream, failed, value, actual.currentContext()));
+                fallBack(Operators.onOperatorError(upstream, failed, value, actual.currentContext()));
+                return;
             }
             complete(result);
         }
@@ -89,15 +92,40 @@ final class Outcomes<T, R> extends MonoOperator<T, R> {
                 return;
             }
             ended = true;
-            complete(onError.apply(error));
+            fallBack(error);
+        }
+
+        /** The error's result, or, if {@code onError} itself fails, that failure as the error signal. */
+        private void fallBack(Throwable error) {
+            R result;
+            try {
+                result = Objects.requireNonNull(onError.apply(error), "onError returned null");
+            } catch (Throwable failed) {
+                // as onErrorResume: a failing fallback is the error that goes on (a signal, never a throw
+                // back into the source's thread, which would leave the subscriber waiting for ever)
+                if (failed != error) {
+                    failed.addSuppressed(error);
+                }
+                actual.onError(Operators.onOperatorError(failed, actual.currentContext()));
+                return;
+            }
+            complete(result);
         }
 
         @Override
         public void onComplete() {
-            if (!ended) {
-                ended = true;
-                complete(onEmpty.get());
+            if (ended) {
+                return;
             }
+            ended = true;
+            R result;
+            try {
+                result = Objects.requireNonNull(onEmpty.get(), "onEmpty returned null");
+            } catch (Throwable failed) {
+                actual.onError(Operators.onOperatorError(failed, actual.currentContext()));
+                return;
+            }
+            complete(result);
         }
 
         @Override

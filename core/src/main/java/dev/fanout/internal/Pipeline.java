@@ -6,7 +6,6 @@ import dev.fanout.FetchRequest;
 import dev.fanout.FetchResult;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
-import reactor.core.publisher.SynchronousSink;
 
 import dev.fanout.RetryPolicy;
 
@@ -134,15 +133,13 @@ public final class Pipeline {
             Mono<Void> rateWait = rates.acquire(host); // rate limits and host cool-down, before a connection permit is held
             if (rateWait == RateLimiter.NO_WAIT) { // the common case: nothing to wait for, no operators for it
                 long sentAt = rates.now();
-                return send.<RedirectFollower.Followed>handle(
-                        (followed, sink) -> checkStatus(followed, policy, host, log, sentAt, sink));
+                return send.flatMap(followed -> checkStatus(followed, policy, host, log, sentAt));
             }
             long[] sentAt = new long[1];
             return rateWait
                     .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
                     .then(send)
-                    .<RedirectFollower.Followed>handle(
-                            (followed, sink) -> checkStatus(followed, policy, host, log, sentAt[0], sink));
+                    .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
         }).doOnError(error -> {
             if (error instanceof CircuitOpen) {
                 return; // not an attempt: nothing was sent
@@ -178,22 +175,26 @@ public final class Pipeline {
                 : hostStreams.withPermit(hopHost, permits.withPermit(exchange));
     }
 
-    /** A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it. */
-    private void checkStatus(RedirectFollower.Followed followed, RetryPolicy policy, String requestedHost,
-                             AttemptLog log, long sentAt, SynchronousSink<RedirectFollower.Followed> sink) {
+    /**
+     * A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it.
+     * Through flatMap, not handle: handle's errors obey a caller's onErrorContinue, which would swallow
+     * this one and with it the retry.
+     */
+    private Mono<RedirectFollower.Followed> checkStatus(RedirectFollower.Followed followed, RetryPolicy policy,
+                                                        String requestedHost, AttemptLog log, long sentAt) {
         ExchangeResponse response = followed.response();
         // the host that answered: the requested one unless redirects led elsewhere (key computed once)
         String host = followed.hops() == 0 ? requestedHost : hostKey(followed.last());
         breaker.onSuccess(host);
         rates.onResponse(host, response.status(), response.headers(), sentAt);
         if (settings.acceptStatus().test(response.status())) {
-            sink.next(followed);
-        } else if (policy.retriesStatus(response.status())) {
-            sink.error(new StatusFailure(response, followed));
-        } else {
-            log.failed(Kind.HTTP_STATUS);
-            sink.next(followed);
+            return Mono.just(followed);
         }
+        if (policy.retriesStatus(response.status())) {
+            return Mono.error(new StatusFailure(response, followed));
+        }
+        log.failed(Kind.HTTP_STATUS);
+        return Mono.just(followed);
     }
 
     /** The kind an attempt's error stands for. */

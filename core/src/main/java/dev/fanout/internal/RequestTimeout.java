@@ -24,9 +24,10 @@ import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
  * serializing subscriber and a {@code Mono.delay} at every subscription, and the
  * {@code takeUntilOther(Mono.delay(..)).switchIfEmpty(error)} the pipeline used instead still costs
  * three subscribers and the delay's own on every request; here it is one subscriber and the timer
- * task. An empty completion of the source passes through as empty.
+ * task. Unlike that chain, an empty completion of the source passes through as empty (the pipeline's
+ * exchange never completes empty), and the timer starts once the source has been subscribed.
  */
-final class RequestTimeout<T> extends MonoOperator<T, T> {
+public final class RequestTimeout<T> extends MonoOperator<T, T> {
 
     private final long timeoutNanos;
     private final Scheduler timer;
@@ -38,8 +39,8 @@ final class RequestTimeout<T> extends MonoOperator<T, T> {
     }
 
     /** {@code source}, failed with a {@link TimeoutException} unless it signals within {@code timeout} (capped: {@link WheelTimer#capped}). */
-    static <T> Mono<T> within(Mono<? extends T> source, Duration timeout, Scheduler timer) {
-        return new RequestTimeout<>(source, WheelTimer.capped(timeout).toNanos(), timer);
+    public static <T> Mono<T> within(Mono<? extends T> source, Duration timeout, Scheduler timer) {
+        return onAssembly(new RequestTimeout<>(source, WheelTimer.capped(timeout).toNanos(), timer));
     }
 
     @Override
@@ -50,9 +51,11 @@ final class RequestTimeout<T> extends MonoOperator<T, T> {
     static final class TimeoutSubscriber<T> implements CoreSubscriber<T>, Subscription, Runnable {
 
         private static final int RUNNING = 0;
-        /** The source signalled first, or the subscriber cancelled: the timer has nothing more to do. */
+        /** The source signalled first: the timer has nothing more to do. */
         private static final int ENDED = 1;
         private static final int TIMED_OUT = 2;
+        /** The subscriber cancelled first: later signals of the source are dropped, as after a timeout. */
+        private static final int CANCELLED = 3;
 
         @SuppressWarnings("rawtypes")
         private static final AtomicIntegerFieldUpdater<TimeoutSubscriber> STATE =
@@ -87,7 +90,16 @@ final class RequestTimeout<T> extends MonoOperator<T, T> {
                 return; // the source signalled (or the subscriber cancelled) from within onSubscribe
             }
             // armed after actual.onSubscribe, so that the timeout's onError can never come before it
-            Disposable armed = timer.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+            Disposable armed;
+            try {
+                armed = timer.schedule(this, timeoutNanos, TimeUnit.NANOSECONDS);
+            } catch (RuntimeException refused) { // a timer that cannot time this request fails it rather than leave it untimed
+                if (STATE.compareAndSet(this, RUNNING, TIMED_OUT)) {
+                    s.cancel();
+                    actual.onError(refused);
+                }
+                return;
+            }
             task = armed;
             if (state != RUNNING) {
                 armed.dispose(); // ended while it was being armed
@@ -99,7 +111,7 @@ final class RequestTimeout<T> extends MonoOperator<T, T> {
             if (end()) {
                 actual.onNext(value);
             } else {
-                Operators.onDiscard(value, actual.currentContext()); // after the timeout
+                Operators.onDiscard(value, actual.currentContext()); // after the timeout or a cancel
             }
         }
 
@@ -107,9 +119,9 @@ final class RequestTimeout<T> extends MonoOperator<T, T> {
         public void onError(Throwable error) {
             if (end()) {
                 actual.onError(error);
-            } else {
-                Operators.onErrorDropped(error, actual.currentContext());
             }
+            // else dropped silently, as takeUntilOther did: after the timeout or a cancel the source was
+            // cancelled, and its error (a cancelled exchange's, say) says nothing the subscriber needs
         }
 
         @Override
@@ -125,7 +137,7 @@ final class RequestTimeout<T> extends MonoOperator<T, T> {
                 disarm();
                 return true;
             }
-            return state == ENDED; // a later signal (a Mono's completion after its value), or one after a cancel
+            return state == ENDED; // a later signal: a Mono's completion after its value
         }
 
         /** The timer: first to leave RUNNING, it cancels the source and fails the subscriber. */
@@ -144,7 +156,7 @@ final class RequestTimeout<T> extends MonoOperator<T, T> {
 
         @Override
         public void cancel() {
-            if (STATE.compareAndSet(this, RUNNING, ENDED)) {
+            if (STATE.compareAndSet(this, RUNNING, CANCELLED)) {
                 disarm();
             }
             upstream.cancel();

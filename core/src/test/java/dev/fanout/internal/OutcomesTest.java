@@ -35,7 +35,8 @@ class OutcomesTest {
     @Test
     void aThrowingOnValueGoesToOnErrorAndCancelsTheSource() {
         TestPublisher<Integer> source = TestPublisher.create();
-        Mono<String> folded = Outcomes.fold(source.mono(), v -> {
+        // fromDirect: no Mono wrapper that would cancel the source at its value by itself
+        Mono<String> folded = Outcomes.fold(Mono.fromDirect(source), v -> {
             throw new IllegalArgumentException("bad " + v);
         }, e -> "error " + e.getMessage(), () -> "empty");
         StepVerifier.create(folded)
@@ -43,6 +44,35 @@ class OutcomesTest {
                 .expectNext("error bad 3")
                 .verifyComplete();
         source.assertCancelled();
+    }
+
+    @Test
+    void aNullFromOnValueGoesToOnError() {
+        StepVerifier.create(Outcomes.fold(Mono.just(1), v -> (String) null, e -> "error " + e.getMessage(), () -> "empty"))
+                .expectNext("error onValue returned null")
+                .verifyComplete();
+    }
+
+    @Test
+    void aThrowingOnErrorIsSignalledNotThrownAtTheSource() {
+        Mono<String> folded = Outcomes.fold(Mono.<Integer>error(new IllegalStateException("first")), v -> "value",
+                e -> {
+                    throw new IllegalArgumentException("fallback failed");
+                }, () -> "empty");
+        StepVerifier.create(folded)
+                .expectErrorSatisfies(e -> assertThat(e).hasMessage("fallback failed")
+                        .satisfies(f -> assertThat(f.getSuppressed()).extracting(Throwable::getMessage).containsExactly("first")))
+                .verify(Duration.ofSeconds(5));
+    }
+
+    @Test
+    void aThrowingOnEmptyIsSignalledNotThrownAtTheSource() {
+        Mono<String> folded = Outcomes.fold(Mono.<Integer>empty(), v -> "value", e -> "error", () -> {
+            throw new IllegalArgumentException("no empty result");
+        });
+        StepVerifier.create(folded)
+                .expectErrorMessage("no empty result")
+                .verify(Duration.ofSeconds(5));
     }
 
     @Test
@@ -66,15 +96,17 @@ class OutcomesTest {
     }
 
     @Test
-    void aCompletionAfterTheValueAddsNothing() {
+    void anErrorAfterTheValueIsDroppedNotDelivered() {
         TestPublisher<Integer> source = TestPublisher.createNoncompliant(TestPublisher.Violation.CLEANUP_ON_TERMINATE);
-        StepVerifier.create(fold(source.mono()))
+        StepVerifier.create(fold(Mono.fromDirect(source)))
                 .then(() -> {
                     source.next(1);
                     source.error(new IllegalStateException("after the value"));
                 })
                 .expectNext("value 1")
-                .verifyComplete();
+                .expectComplete()
+                .verifyThenAssertThat()
+                .hasDroppedErrorWithMessage("after the value");
         assertThat(source.wasCancelled()).isFalse();
     }
 }

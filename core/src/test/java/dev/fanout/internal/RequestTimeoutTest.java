@@ -25,7 +25,7 @@ class RequestTimeoutTest {
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** A timer fired by hand: records each task armed, its delay, and whether it was disarmed. */
-    private static final class ManualTimer implements Scheduler {
+    private static class ManualTimer implements Scheduler {
         final List<Armed> armed = new ArrayList<>();
 
         static final class Armed implements Disposable {
@@ -177,11 +177,37 @@ class RequestTimeoutTest {
     }
 
     @Test
-    void aSourceThatSignalsWhileSubscribingNeverLeavesATimerArmed() {
+    void aSourceThatSignalsWhileSubscribingArmsNoTimer() {
         ManualTimer timer = new ManualTimer();
-        // Mono.just signals inside onSubscribe's request: the timer is then either never armed or disarmed
-        RequestTimeout.within(Mono.just(1), TIMEOUT, timer).subscribe();
-        assertThat(timer.armed).allSatisfy(a -> assertThat(a.disposed).isTrue());
+        // Mono.just signals inside onSubscribe's request, before the timer would be armed
+        StepVerifier.create(RequestTimeout.within(Mono.just(1), TIMEOUT, timer)).expectNext(1).verifyComplete();
+        assertThat(timer.armed).isEmpty();
+    }
+
+    @Test
+    void aSignalAfterACancelIsNotDelivered() {
+        ManualTimer timer = new ManualTimer();
+        TestPublisher<String> source = TestPublisher.createNoncompliant(TestPublisher.Violation.DEFER_CANCELLATION);
+        Recording subscriber = new Recording();
+        RequestTimeout.within(Mono.fromDirect(source), TIMEOUT, timer).subscribe(subscriber);
+        subscriber.subscription.cancel();
+        source.error(new IllegalStateException("a cancelled exchange's error"));
+        assertThat(subscriber.signals).isEmpty();
+    }
+
+    @Test
+    void aTimerThatRefusesTheTaskFailsTheRequestAndCancelsTheSource() {
+        Scheduler refusing = new ManualTimer() {
+            @Override
+            public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
+                throw new java.util.concurrent.RejectedExecutionException("timer shut down");
+            }
+        };
+        PublisherProbe<String> source = PublisherProbe.of(Mono.never());
+        StepVerifier.create(RequestTimeout.within(source.mono(), TIMEOUT, refusing))
+                .expectErrorMessage("timer shut down")
+                .verify(Duration.ofSeconds(5));
+        source.assertWasCancelled();
     }
 
     @Test

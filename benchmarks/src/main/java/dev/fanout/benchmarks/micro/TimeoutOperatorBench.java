@@ -1,5 +1,7 @@
 package dev.fanout.benchmarks.micro;
 
+import dev.fanout.internal.RequestTimeout;
+import dev.fanout.internal.WheelTimer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Mode;
@@ -16,7 +18,8 @@ import java.util.concurrent.TimeUnit;
  * (a few operators deep). Reactor builds the timeout's description from
  * {@code Scannable.from(source).name()} at every subscription, which walks the chain and builds
  * strings unless the source carries a name; {@code named} shows the difference, and
- * {@code takeUntilDelay} the operator the pipeline uses instead now.
+ * {@code takeUntilDelay} the operators the pipeline used instead from the second session to the ninth,
+ * {@code requestTimeout} the one it uses now.
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.AverageTime)
@@ -49,6 +52,21 @@ public class TimeoutOperatorBench {
     @Benchmark
     public Integer takeUntilDelay() {
         return chain().takeUntilOther(Mono.delay(TIMEOUT)).switchIfEmpty(TIMED_OUT).block();
+    }
+
+    /**
+     * What the pipeline does since the tenth session: {@code RequestTimeout}, one subscriber and a
+     * task on the timer wheel, armed at subscription and cancelled at the value.
+     */
+    @Benchmark
+    public Integer requestTimeout() {
+        return RequestTimeout.within(chain(), TIMEOUT, WheelTimer.SHARED).block();
+    }
+
+    /** {@code takeUntilDelay} on the same wheel, for a comparison on equal timers. */
+    @Benchmark
+    public Integer takeUntilWheelDelay() {
+        return chain().takeUntilOther(Mono.delay(TIMEOUT, WheelTimer.SHARED)).switchIfEmpty(TIMED_OUT).block();
     }
 
     /** The chain alone, no timeout: the floor. */
