@@ -131,7 +131,7 @@ public final class RequestTimeout<T> extends MonoOperator<T, T> {
             }
         }
 
-        /** True unless the timer fired first; the first signal of the source disarms the timer. */
+        /** True unless the timer fired or the subscriber cancelled first; the source's first signal disarms the timer. */
         private boolean end() {
             if (STATE.compareAndSet(this, RUNNING, ENDED)) {
                 disarm();
