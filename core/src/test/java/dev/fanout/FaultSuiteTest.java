@@ -232,14 +232,16 @@ class FaultSuiteTest {
 
     /**
      * Waits (real time, bounded) until the server has seen {@code n} requests on {@code path} and
-     * the client has finished that attempt: its permit is released after the failure reached
-     * retryWhen, so the backoff is scheduled by then and advancing the virtual clock is not a race.
+     * the client has finished that attempt. Its permit is released just before the failure goes on, on
+     * the same thread, to the retry stage, which schedules the backoff at once; the short sleep after
+     * covers that step, so that the virtual clock is not advanced before the backoff is on it.
      */
     private static void awaitAttempt(FetchClient client, String path, int n) throws InterruptedException {
         long until = System.nanoTime() + 5_000_000_000L;
         while ((server.hits(path) < n || client.poolStats().permitsInUse() > 0) && System.nanoTime() < until) {
             Thread.sleep(5);
         }
+        Thread.sleep(20);
         assertThat(server.hits(path)).isEqualTo(n);
         assertThat(client.poolStats().permitsInUse()).isZero();
     }

@@ -5,8 +5,6 @@ import org.reactivestreams.Subscription;
 import reactor.core.CoreSubscriber;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.FluxOperator;
-import reactor.core.publisher.Mono;
-import reactor.core.publisher.MonoSink;
 import reactor.core.publisher.Operators;
 import reactor.util.concurrent.Queues;
 import reactor.util.context.Context;
@@ -173,29 +171,33 @@ public final class CallSlots {
         }
 
         /**
-         * {@code wait}, during which this input's slot serves the next input; once it ends, the slot
-         * is taken back (waiting, if need be, for one to come free) before the value goes on.
+         * Lends this slot to the call's next input for a retry's backoff; false if the input has already
+         * ended (nothing to lend). After a true, {@link #reclaim} takes a slot back once the wait is over.
          */
-        <T> Mono<T> lendDuring(Mono<T> wait) {
-            return Mono.defer(() -> {
-                if (!compareAndSet(HELD, LENT)) {
-                    return wait; // already ended
+        boolean lend() {
+            if (!compareAndSet(HELD, LENT)) {
+                return false;
+            }
+            slots.giveBack();
+            return true;
+        }
+
+        /**
+         * After {@link #lend}: takes a slot back, at once if one is free and no retry waits ahead, else as
+         * one comes free (first come first served, before any new input), and then tells {@code back}.
+         * Nothing is told if the input ends first; the slot then goes back to the call.
+         */
+        void reclaim(SlotBack back) {
+            if (slots.waiters.isEmpty() && slots.tryTake()) {
+                if (compareAndSet(LENT, HELD)) {
+                    back.slotBack();
+                } else {
+                    slots.giveBack(); // ended meanwhile
                 }
-                slots.giveBack();
-                return wait.flatMap(value -> {
-                    if (slots.waiters.isEmpty() && slots.tryTake()) {
-                        if (compareAndSet(LENT, HELD)) {
-                            return Mono.just(value);
-                        }
-                        slots.giveBack(); // ended meanwhile
-                        return Mono.empty();
-                    }
-                    return Mono.<T>create(sink -> {
-                        slots.waiters.offer(new Waiter(this, sink, value));
-                        slots.drain(); // a slot given back since tryTake failed is this retry's
-                    });
-                });
-            });
+                return;
+            }
+            slots.waiters.offer(new Waiter(this, back));
+            slots.drain(); // a slot given back since tryTake failed is this retry's
         }
 
         /** Ends the slot (once its result is out, or on cancel): gives it back if held, free at once. */
@@ -216,23 +218,25 @@ public final class CallSlots {
         }
     }
 
+    /** Told, on the thread that handed it over, that a lent slot is back in its input's hands. */
+    interface SlotBack {
+        void slotBack();
+    }
+
     /** A retry whose backoff has ended, waiting for a slot. */
     private static final class Waiter {
         private final Slot slot;
-        private final MonoSink<Object> sink;
-        private final Object value;
+        private final SlotBack back;
 
-        @SuppressWarnings("unchecked")
-        <T> Waiter(Slot slot, MonoSink<T> sink, T value) {
+        Waiter(Slot slot, SlotBack back) {
             this.slot = slot;
-            this.sink = (MonoSink<Object>) sink;
-            this.value = value;
+            this.back = back;
         }
 
         /** Hands over one free slot; false if the input has ended and the slot must go back. */
         boolean grant() {
             if (slot.compareAndSet(LENT, HELD)) {
-                sink.success(value);
+                back.slotBack();
                 return true;
             }
             return false;

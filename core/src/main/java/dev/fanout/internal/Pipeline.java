@@ -12,6 +12,7 @@ import dev.fanout.RetryPolicy;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.CancellationException;
+import java.util.function.ObjIntConsumer;
 
 /**
  * Wires the stages, top to bottom, for one request. Every path ends in exactly one
@@ -27,13 +28,15 @@ import java.util.concurrent.CancellationException;
  *   exchange  -> Reactor Netty on the shared pool (NettyExchange)         | request timeout covers these three
  *   collect   -> size-limited body (BodyBuffer)                           /
  *   status    -> a status the retry policy retries becomes an error (StatusFailure)
- * retry     -> retryWhen(RetryStage): backoff, Retry-After, idempotency, budget; re-runs the attempt;
+ * retry     -> Retrying (RetryStage decides): backoff, Retry-After, idempotency, budget; re-runs the attempt;
  *              a batch call's slot is lent to its next input during the wait (CallSlots)
  * deadline  -> the batch deadline cancels whatever is in flight (DEADLINE)
  * classify  -> status policy, or Throwable -> FetchException (ErrorClassifier)
  * </pre>
  */
 public final class Pipeline {
+
+    private static final ObjIntConsumer<Throwable> NO_RETRY_LISTENER = (error, attemptNumber) -> { };
 
     private final Settings settings;
     private final RequestValidator validator;
@@ -46,7 +49,7 @@ public final class Pipeline {
     private final RetryStage retries;
     private final HostBreaker breaker;
     private volatile boolean closed;
-    /** Fires on close() so that waits in progress (rate, cool-down, backoff) end at once. */
+    /** Fires on close() so that rate and cool-down waits in progress end at once (backoffs: RetryStage.closeWaits). */
     private final Sinks.Empty<Void> closing = Sinks.empty();
 
     public Pipeline(Settings settings) {
@@ -65,7 +68,7 @@ public final class Pipeline {
                 settings.retryPolicy().maxRetryAfter(), settings::timerScheduler, settings.adaptiveRate(), closingError);
         this.retries = new RetryStage(new RetryBudget(settings.retryBudgetRatio(), settings.retryBudgetMinPerSecond(),
                 () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS)), settings::timerScheduler,
-                exchange::backoffScheduler, () -> closed, closingError);
+                exchange::backoffScheduler, () -> closed);
         this.breaker = new HostBreaker(settings.breakerFailures(),
                 settings.breakerCoolOff() == null ? 0 : settings.breakerCoolOff().toNanos(),
                 () -> settings.timerScheduler().now(TimeUnit.NANOSECONDS));
@@ -151,10 +154,9 @@ public final class Pipeline {
             }
         });
         // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
-        Mono<RedirectFollower.Followed> attempts = RetryStage.onFailure(attempt, () -> listener.active()
-                ? retries.retry(validated, policy, slot, (error, attemptNumber) -> listener.retry(request, index,
-                        attemptNumber, classify(validated, error, requestTimeout)))
-                : retries.retry(validated, policy, slot, (error, attemptNumber) -> { }));
+        Mono<RedirectFollower.Followed> attempts = retries.withRetries(attempt, validated, policy, slot,
+                listener.active() ? (error, attemptNumber) -> listener.retry(request, index, attemptNumber,
+                        classify(validated, error, requestTimeout)) : NO_RETRY_LISTENER);
         if (deadline != Deadline.none()) {
             attempts = attempts.takeUntilOther(deadline.expiry());
         }
@@ -176,7 +178,7 @@ public final class Pipeline {
     }
 
     /**
-     * A status the policy retries becomes an error signal inside the attempt, so that retryWhen sees it.
+     * A status the policy retries becomes an error signal inside the attempt, so that the retry stage sees it.
      * Through flatMap, not handle: handle's errors obey a caller's onErrorContinue, which would swallow
      * this one and with it the retry.
      */
@@ -318,6 +320,7 @@ public final class Pipeline {
     public Mono<Void> close() {
         closed = true;
         closing.tryEmitEmpty();
+        retries.closeWaits();
         permits.close(new CancellationException("client closed"));
         if (hostStreams != null) {
             hostStreams.close(new CancellationException("client closed"));

@@ -5,21 +5,22 @@ import dev.fanout.RetryPolicy;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
-import reactor.util.retry.Retry;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.ObjIntConsumer;
 import java.util.function.Supplier;
 
 /**
- * Decides, after each failed attempt, whether and when to send the request again, as a Reactor
- * {@link Retry} for {@code retryWhen}. Built on {@link Retry#from} rather than
- * {@code Retry.backoff(...)}: {@code RetryBackoffSpec} cannot take its delay from the error, and a
- * {@code Retry-After} header must replace the computed backoff. When no retry follows, the last
- * error itself is signalled (not a {@code RetryExhaustedException}), so the result reports it.
+ * Decides, after each failed attempt, whether and when to send the request again: the policy's kinds,
+ * statuses and methods, its backoff or the server's {@code Retry-After}, and the retry budget.
+ * {@link #withRetries} applies it ({@link Retrying}); when no retry follows, the last error itself is
+ * signalled, so the result reports it. Reactor's {@code Retry.backoff(...)} cannot take its delay from the
+ * error, and a {@code Retry-After} header must replace the computed backoff.
  */
 final class RetryStage {
 
@@ -28,25 +29,26 @@ final class RetryStage {
     private final Supplier<Scheduler> backoff;
     private final BooleanSupplier closed;
 
-    /** Fails with the client's close (it never emits a value): a wait raced against it ends at once. */
-    private final Mono<Long> closing;
+    /**
+     * Backoffs in progress, for {@link #closeWaits}: a concurrent set, O(1) to enter and leave (a
+     * subscription per wait to a {@code Sinks.empty()} would copy its array of subscribers each time).
+     */
+    private final Set<Retrying.Attempts<?>> waits = ConcurrentHashMap.newKeySet();
 
     RetryStage(RetryBudget budget, Supplier<Scheduler> timer, BooleanSupplier closed) {
-        this(budget, timer, timer, closed, Mono.never());
+        this(budget, timer, timer, closed);
     }
 
     /**
      * @param timer   the clock {@code Retry-After} dates are read against
      * @param backoff where each backoff waits, asked on the thread that saw the failure
-     * @param closing errors when the client closes: a backoff in progress then ends at once
+     * @param closed  whether the client has closed: no retry follows, and {@link #closeWaits} ends the waits
      */
-    RetryStage(RetryBudget budget, Supplier<Scheduler> timer, Supplier<Scheduler> backoff, BooleanSupplier closed,
-               Mono<Void> closing) {
+    RetryStage(RetryBudget budget, Supplier<Scheduler> timer, Supplier<Scheduler> backoff, BooleanSupplier closed) {
         this.budget = budget;
         this.timer = timer;
         this.backoff = backoff;
         this.closed = closed;
-        this.closing = closing.then(Mono.never());
     }
 
     /** Counts a first attempt towards the budget's deposits. */
@@ -55,47 +57,41 @@ final class RetryStage {
     }
 
     /**
-     * {@code attempt} with {@code retryWhen(retry)} applied only once it has failed. Nearly every request
-     * succeeds at the first attempt, and {@code retryWhen} pays at every subscription for a companion it
-     * then never uses (a sink, the retry function's {@code concatMap} with its queue, their
-     * subscriptions); here the success path pays for one {@code onErrorResume}. On the first failure the
-     * error is replayed to {@code retryWhen} as its first signal, and each retry it asks for subscribes
-     * {@code attempt} again, so the decisions and their numbering are exactly those of
-     * {@code attempt.retryWhen(retry)}.
+     * {@code attempt}, sent again after each failure this stage retries ({@link Retrying}); {@code onRetry}
+     * is told the number of the attempt about to be scheduled (2 for the first retry) and the error that
+     * caused it. Each backoff lends {@code slot} (null: none) to the call's next input until it ends.
      */
-    static <T> Mono<T> onFailure(Mono<T> attempt, Supplier<Retry> retry) {
-        return attempt.onErrorResume(first -> {
-            AtomicBoolean replayed = new AtomicBoolean();
-            return Mono.defer(() -> replayed.getAndSet(true) ? attempt : Mono.<T>error(first)).retryWhen(retry.get());
-        });
+    <T> Mono<T> withRetries(Mono<T> attempt, ValidatedRequest request, RetryPolicy policy, CallSlots.Slot slot,
+                            ObjIntConsumer<Throwable> onRetry) {
+        return Retrying.of(attempt, this, request, policy, slot, onRetry);
     }
 
-    /** The {@code Retry} for one request under {@code policy}. */
-    Retry retry(ValidatedRequest request, RetryPolicy policy) {
-        return retry(request, policy, null, (error, attempt) -> { });
+    /** Ends every backoff in progress (and every wait for a slot after one) at once: the client has closed. */
+    void closeWaits() {
+        for (Retrying.Attempts<?> wait : waits) {
+            wait.closed();
+        }
     }
 
-    /**
-     * The {@code Retry} for one request under {@code policy}; {@code onRetry} is told the number of
-     * the attempt about to be scheduled (2 for the first retry) and the error that caused it. Each
-     * backoff lends {@code slot} (null: none) to the call's next input until it ends.
-     */
-    Retry retry(ValidatedRequest request, RetryPolicy policy, CallSlots.Slot slot,
-                java.util.function.ObjIntConsumer<Throwable> onRetry) {
-        return Retry.from(signals -> signals.concatMap(signal -> {
-            Throwable error = signal.failure();
-            Duration delay = delayBeforeRetry(request, policy, error, (int) signal.totalRetries() + 1);
-            if (delay == null) {
-                return Mono.error(error);
-            }
-            onRetry.accept(error, (int) signal.totalRetries() + 2);
-            if (delay.isZero()) {
-                return Mono.just(0L);
-            }
-            Mono<Long> wait = Mono.delay(delay, backoff.get());
-            // close ends the wait, and the wait for the slot back after it, at once (as CANCELLED)
-            return (slot == null ? wait : slot.lendDuring(wait)).or(closing);
-        }));
+    /** Backoffs in progress (for tests). */
+    int waitsInProgress() {
+        return waits.size();
+    }
+
+    boolean closed() {
+        return closed.getAsBoolean();
+    }
+
+    Scheduler backoffScheduler() {
+        return backoff.get();
+    }
+
+    void waitStarted(Retrying.Attempts<?> wait) {
+        waits.add(wait);
+    }
+
+    void waitEnded(Retrying.Attempts<?> wait) {
+        waits.remove(wait);
     }
 
     /** The wait before retry number {@code retry} (1 = the first), or null for no retry. */

@@ -4,7 +4,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 
 /**
  * A response whose status the retry policy retries, turned into an error signal inside the
- * attempt so that {@code retryWhen} sees it; when no retry follows, it turns back into an
+ * attempt so that the retry stage ({@link Retrying}) sees it; when no retry follows, it turns back into an
  * HTTP_STATUS result with this status, headers and body. Internal signal: no stack trace.
  */
 final class StatusFailure extends RuntimeException {

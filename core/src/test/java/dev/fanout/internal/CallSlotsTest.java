@@ -98,7 +98,7 @@ class CallSlotsTest {
 
         Sinks.One<Long> backoff = Sinks.one();
         AtomicBoolean retrying = new AtomicBoolean();
-        taker.held.get(0).lendDuring(backoff.asMono()).subscribe(v -> retrying.set(true));
+        lendDuring(taker.held.get(0), backoff.asMono()).subscribe(v -> retrying.set(true));
         assertThat(taker.items).as("input 1 takes the lent slot").containsExactly(0, 1);
 
         backoff.tryEmitValue(0L);
@@ -124,7 +124,7 @@ class CallSlotsTest {
 
         Sinks.One<Long> backoff = Sinks.one();
         AtomicBoolean retrying = new AtomicBoolean();
-        taker.held.get(0).lendDuring(backoff.asMono()).subscribe(v -> retrying.set(true));
+        lendDuring(taker.held.get(0), backoff.asMono()).subscribe(v -> retrying.set(true));
         assertThat(slots.freeSlots()).as("lent, and nothing came to take it").isEqualTo(1);
         backoff.tryEmitValue(0L);
         assertThat(retrying).isTrue();
@@ -145,7 +145,7 @@ class CallSlotsTest {
         slots.gate(Flux.range(0, 3)).subscribe(taker);
         Sinks.One<Long> backoff = Sinks.one();
         AtomicBoolean retrying = new AtomicBoolean();
-        var waiting = taker.held.get(0).lendDuring(backoff.asMono()).subscribe(v -> retrying.set(true));
+        var waiting = lendDuring(taker.held.get(0), backoff.asMono()).subscribe(v -> retrying.set(true));
         backoff.tryEmitValue(0L); // input 1 holds the slot: input 0 waits for it
         waiting.dispose();
         taker.end(0); // input 0 ends (cancelled) while waiting
@@ -167,7 +167,7 @@ class CallSlotsTest {
         inputs.tryEmitNext(0);
         // input 0 lends its slot (so the gate asks for one more input), then takes it back at once
         Sinks.One<Long> backoff = Sinks.one();
-        taker.held.get(0).lendDuring(backoff.asMono()).subscribe();
+        lendDuring(taker.held.get(0), backoff.asMono()).subscribe();
         backoff.tryEmitValue(0L);
         inputs.tryEmitNext(1); // asked for, but no slot: it waits in the gate
         assertThat(taker.items).containsExactly(0);
@@ -209,7 +209,7 @@ class CallSlotsTest {
             Long results = MergeMonos.merge(slots.gate(Flux.range(0, n)), (Integer i) -> {
                         CallSlots.Slot slot = slots.slot();
                         Mono<Integer> one = i % 3 == 0
-                                ? hold.then(slot.lendDuring(Mono.delay(
+                                ? hold.then(lendDuring(slot, Mono.delay(
                                         Duration.ofNanos(ThreadLocalRandom.current().nextLong(200_000)), threads)))
                                         .then(hold)
                                 : hold;
@@ -229,6 +229,18 @@ class CallSlotsTest {
         } finally {
             threads.dispose();
         }
+    }
+
+    /**
+     * A backoff as {@code Retrying} waits one: lend the slot, wait, take a slot back; emits the wait's
+     * value once the slot is back (at once if nothing was lent: the input had ended).
+     */
+    private static <T> Mono<T> lendDuring(CallSlots.Slot slot, Mono<T> wait) {
+        return Mono.defer(() -> {
+            boolean lent = slot.lend();
+            return wait.flatMap(value -> lent ? Mono.<T>create(sink -> slot.reclaim(() -> sink.success(value)))
+                    : Mono.just(value));
+        });
     }
 
     private static FetchResult result(int i) {
@@ -297,7 +309,7 @@ class CallSlotsTest {
         Sinks.One<FetchResult> second = Sinks.one();
         List<Long> out = new ArrayList<>();
         asCompleted(slots, Flux.range(0, 2), (i, slot) -> i == 0
-                ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
+                ? lendDuring(slot, backoff.asMono()).map(waited -> result(0))
                 : second.asMono())
                 .subscribe(r -> out.add(r.index()));
         assertThat(out).as("input 1 took the slot input 0 lent").isEmpty();
@@ -317,7 +329,7 @@ class CallSlotsTest {
         Sinks.Many<Integer> inputs = Sinks.many().unicast().onBackpressureBuffer();
         List<Long> out = new ArrayList<>();
         asCompleted(slots, inputs.asFlux(), (i, slot) -> i == 0
-                ? slot.lendDuring(backoff.asMono()).map(waited -> result(0))
+                ? lendDuring(slot, backoff.asMono()).map(waited -> result(0))
                 : i == 1 ? second.asMono() : Mono.just(result(i)))
                 .subscribe(r -> out.add(r.index()));
         inputs.tryEmitNext(0);
@@ -352,7 +364,7 @@ class CallSlotsTest {
         };
         // input 3 stays upstream: the gate has not ended
         asCompleted(slots, Flux.range(0, 4), (i, slot) -> switch (i) {
-            case 0 -> slot.lendDuring(backoff.asMono()).doOnNext(v -> retried.set(true)).map(v -> result(0));
+            case 0 -> lendDuring(slot, backoff.asMono()).doOnNext(v -> retried.set(true)).map(v -> result(0));
             case 1 -> y.asFlux();
             case 2 -> x.asFlux(); // its value, then its completion when the test says
             default -> Mono.just(result(i));

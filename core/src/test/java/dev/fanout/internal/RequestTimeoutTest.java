@@ -24,58 +24,6 @@ class RequestTimeoutTest {
 
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
-    /** A timer fired by hand: records each task armed, its delay, and whether it was disarmed. */
-    private static class ManualTimer implements Scheduler {
-        final List<Armed> armed = new ArrayList<>();
-
-        static final class Armed implements Disposable {
-            final Runnable task;
-            final long delayNanos;
-            volatile boolean disposed;
-
-            Armed(Runnable task, long delayNanos) {
-                this.task = task;
-                this.delayNanos = delayNanos;
-            }
-
-            void fire() {
-                task.run(); // as the wheel would, had the dispose come too late to stop it
-            }
-
-            @Override
-            public void dispose() {
-                disposed = true;
-            }
-
-            @Override
-            public boolean isDisposed() {
-                return disposed;
-            }
-        }
-
-        @Override
-        public Disposable schedule(Runnable task, long delay, TimeUnit unit) {
-            Armed a = new Armed(task, unit.toNanos(delay));
-            armed.add(a);
-            return a;
-        }
-
-        @Override
-        public Disposable schedule(Runnable task) {
-            throw new UnsupportedOperationException("only delayed tasks");
-        }
-
-        @Override
-        public Worker createWorker() {
-            throw new UnsupportedOperationException("only delayed tasks");
-        }
-
-        Armed only() {
-            assertThat(armed).hasSize(1);
-            return armed.get(0);
-        }
-    }
-
     /** Records every signal it is sent, even after a terminal one (a LambdaSubscriber would drop those). */
     private static final class Recording implements reactor.core.CoreSubscriber<String> {
         final ConcurrentLinkedQueue<Object> signals = new ConcurrentLinkedQueue<>();

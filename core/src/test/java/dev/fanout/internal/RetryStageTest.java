@@ -39,6 +39,10 @@ class RetryStageTest {
                 () -> vts, () -> false);
     }
 
+    <T> Mono<T> retried(Mono<T> attempt, RetryPolicy policy) {
+        return stage(0.2, 10).withRetries(attempt, request("GET"), policy, null, (error, number) -> { });
+    }
+
     static StatusFailure status(int code, String retryAfter) {
         HttpHeaders h = new DefaultHttpHeaders();
         if (retryAfter != null) {
@@ -59,8 +63,7 @@ class RetryStageTest {
     void exponentialBackoffWithoutJitterWaitsBaseThenDouble() {
         RetryPolicy policy = RetryPolicy.backoff(3, Duration.ofMillis(100)).jitter(0);
         AtomicInteger calls = new AtomicInteger();
-        StepVerifier.withVirtualTime(() -> failing(2, new ConnectException("refused"), calls)
-                        .retryWhen(stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+        StepVerifier.withVirtualTime(() -> retried(failing(2, new ConnectException("refused"), calls), policy), () -> vts, Long.MAX_VALUE)
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(299)) // 100 ms, then 200 ms
                 .thenAwait(Duration.ofMillis(1))
@@ -71,46 +74,33 @@ class RetryStageTest {
     }
 
     @Test
-    void onFailureWaitsAndCountsExactlyAsRetryWhenDoes() {
-        RetryPolicy policy = RetryPolicy.backoff(3, Duration.ofMillis(100)).jitter(0);
+    void theFirstFailureCountsAsRetryOne() {
+        RetryPolicy policy = RetryPolicy.backoff(4, Duration.ofMillis(100)).jitter(0);
         AtomicInteger calls = new AtomicInteger();
-        StepVerifier.withVirtualTime(() -> RetryStage.onFailure(failing(2, new ConnectException("refused"), calls),
-                        () -> stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+        java.util.List<Integer> told = new java.util.ArrayList<>();
+        StepVerifier.withVirtualTime(() -> stage(0.2, 10).withRetries(failing(3, new ConnectException("refused"), calls),
+                        request("GET"), policy, null, (error, attempt) -> told.add(attempt)), () -> vts, Long.MAX_VALUE)
                 .expectSubscription()
-                .expectNoEvent(Duration.ofMillis(299)) // 100 ms, then 200 ms: the first failure counts as retry 1
+                .expectNoEvent(Duration.ofMillis(699)) // 100 ms, 200 ms, then 400 ms
                 .thenAwait(Duration.ofMillis(1))
-                .expectNext(3)
+                .expectNext(4)
                 .expectComplete()
                 .verify(Duration.ofSeconds(5));
-        assertThat(calls).hasValue(3);
+        assertThat(calls).hasValue(4);
+        assertThat(told).as("the number of the attempt about to be scheduled").containsExactly(2, 3, 4);
     }
 
     @Test
-    void onFailureEndsWithTheLastErrorAfterMaxAttempts() {
+    void endsWithTheLastErrorAfterMaxAttempts() {
         RetryPolicy policy = RetryPolicy.backoff(3, Duration.ofMillis(100)).jitter(0);
         AtomicInteger calls = new AtomicInteger();
         ConnectException refused = new ConnectException("refused");
-        StepVerifier.withVirtualTime(() -> RetryStage.onFailure(failing(5, refused, calls),
-                        () -> stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+        StepVerifier.withVirtualTime(() -> retried(failing(5, refused, calls), policy), () -> vts, Long.MAX_VALUE)
                 .expectSubscription()
                 .thenAwait(Duration.ofSeconds(1))
                 .expectErrorSatisfies(e -> assertThat(e).isSameAs(refused))
                 .verify(Duration.ofSeconds(5));
         assertThat(calls).hasValue(3);
-    }
-
-    @Test
-    void onFailureBuildsNoRetryWhenTheFirstAttemptSucceeds() {
-        AtomicInteger calls = new AtomicInteger();
-        AtomicInteger retriesBuilt = new AtomicInteger();
-        StepVerifier.create(RetryStage.onFailure(failing(0, new ConnectException("refused"), calls), () -> {
-                    retriesBuilt.incrementAndGet();
-                    return reactor.util.retry.Retry.max(3);
-                }))
-                .expectNext(1)
-                .verifyComplete();
-        assertThat(calls).hasValue(1);
-        assertThat(retriesBuilt).hasValue(0);
     }
 
     @Test
@@ -136,8 +126,7 @@ class RetryStageTest {
     void retryAfterSecondsReplacesTheBackoff() {
         RetryPolicy policy = RetryPolicy.backoff(3, Duration.ofMillis(10)).jitter(0);
         AtomicInteger calls = new AtomicInteger();
-        StepVerifier.withVirtualTime(() -> failing(1, status(503, "7"), calls)
-                        .retryWhen(stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+        StepVerifier.withVirtualTime(() -> retried(failing(1, status(503, "7"), calls), policy), () -> vts, Long.MAX_VALUE)
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(6999))
                 .thenAwait(Duration.ofMillis(1))
@@ -153,8 +142,7 @@ class RetryStageTest {
                 ZonedDateTime.of(2026, 1, 1, 0, 0, 20, 0, ZoneOffset.UTC));
         RetryPolicy policy = RetryPolicy.backoff(3, Duration.ofMillis(10)).jitter(0);
         AtomicInteger calls = new AtomicInteger();
-        StepVerifier.withVirtualTime(() -> failing(1, status(429, date), calls)
-                        .retryWhen(stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+        StepVerifier.withVirtualTime(() -> retried(failing(1, status(429, date), calls), policy), () -> vts, Long.MAX_VALUE)
                 .expectSubscription()
                 .expectNoEvent(Duration.ofMillis(19_999))
                 .thenAwait(Duration.ofMillis(1))
@@ -167,8 +155,7 @@ class RetryStageTest {
     void retryAfterBeyondTheCapEndsWithTheStatusAtOnce() {
         RetryPolicy policy = RetryPolicy.defaults().maxRetryAfter(Duration.ofSeconds(30));
         StatusFailure tooLong = status(429, "31");
-        StepVerifier.withVirtualTime(() -> Mono.<Integer>error(tooLong)
-                        .retryWhen(stage(0.2, 10).retry(request("GET"), policy)), () -> vts, Long.MAX_VALUE)
+        StepVerifier.withVirtualTime(() -> retried(Mono.<Integer>error(tooLong), policy), () -> vts, Long.MAX_VALUE)
                 .expectSubscription()
                 .expectErrorSatisfies(e -> assertThat(e).isSameAs(tooLong))
                 .verify(Duration.ofSeconds(5));
