@@ -51,6 +51,6 @@ if [[ "${1:-}" == "--micro" ]]; then
   shift
   # Given options replace the short defaults (one fork, 3 x 1 s warm-up, 5 x 1 s measurement).
   if [[ $# -eq 0 ]]; then set -- -f 1 -wi 3 -w 1s -i 5 -r 1s; fi
-  exec "$java_bin" -cp "$cp" org.openjdk.jmh.Main -prof gc "$@" 'dev.fanout.benchmarks.micro.*'
+  exec "$java_bin" -cp "$cp" org.openjdk.jmh.Main -prof gc "$@" 'dev\.fanout\.(benchmarks\.micro|internal)\..*'
 fi
 exec "$java_bin" -cp "$cp" dev.fanout.benchmarks.load.LoadBench "$@"
