@@ -28,8 +28,8 @@ import java.util.function.ObjIntConsumer;
  * array of subscribers is copied at every wait (O(waits in progress)), and it is a dozen more operator
  * classes for the JIT to compile in the middle of a run with faults (S5). Here a failure costs the
  * timer task, its handle and an entry in the stage's set of waits: a request retried once allocates 296
- * bytes here against 2,584 through that chain (JMH {@code RetryBench}, no network), and S5 about 0.5 KB
- * less per input (12.4 to 11.85 KB, 12 runs a side). The decisions
+ * bytes here against 2,584 through that chain (JMH {@code RetryBench}, no network), and S5 about 0.5 KiB
+ * less per input (12.09 to 11.57 KiB, 12 runs a side). The decisions
  * ({@link RetryStage#delayBeforeRetry}) and their numbering are those the {@code retryWhen} made.
  */
 final class Retrying<T> extends Mono<T> {
