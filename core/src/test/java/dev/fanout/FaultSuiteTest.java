@@ -231,19 +231,19 @@ class FaultSuiteTest {
     }
 
     /**
-     * Waits (real time, bounded) until the server has seen {@code n} requests on {@code path} and
-     * the client has finished that attempt. Its permit is released just before the failure goes on, on
-     * the same thread, to the retry stage, which schedules the backoff at once; the short sleep after
-     * covers that step, so that the virtual clock is not advanced before the backoff is on it.
+     * Waits (real time, bounded) until the server has seen {@code n} requests on {@code path} and the
+     * client's backoff after that attempt is on the virtual clock: {@code backoffs} tasks scheduled on it
+     * so far, one per backoff (nothing else of this client uses that clock), so that advancing the clock
+     * is not a race with the scheduling.
      */
-    private static void awaitAttempt(FetchClient client, String path, int n) throws InterruptedException {
+    private static void awaitBackoff(VirtualTimeScheduler clock, String path, int n, long backoffs)
+            throws InterruptedException {
         long until = System.nanoTime() + 5_000_000_000L;
-        while ((server.hits(path) < n || client.poolStats().permitsInUse() > 0) && System.nanoTime() < until) {
+        while ((server.hits(path) < n || clock.getScheduledTaskCount() < backoffs) && System.nanoTime() < until) {
             Thread.sleep(5);
         }
-        Thread.sleep(20);
         assertThat(server.hits(path)).isEqualTo(n);
-        assertThat(client.poolStats().permitsInUse()).isZero();
+        assertThat(clock.getScheduledTaskCount()).as("one timer task per backoff").isEqualTo(backoffs);
     }
 
     @Test
@@ -256,12 +256,12 @@ class FaultSuiteTest {
             // 503 twice, then 200: attempts at 0, 1 s, 1 s + 2 s on the virtual clock
             var result = timed.fetch(server.url(Fault.STATUS_THEN_OK, 503, 2, "vt")).toFuture();
             String path = "/status-then-ok/503/2/vt";
-            awaitAttempt(timed, path, 1);
+            awaitBackoff(clock, path, 1, 1);
             clock.advanceTimeBy(Duration.ofMillis(999));
             Thread.sleep(200);
             assertThat(server.hits(path)).as("no retry before the 1 s backoff").isEqualTo(1);
             clock.advanceTimeBy(Duration.ofMillis(1));
-            awaitAttempt(timed, path, 2);
+            awaitBackoff(clock, path, 2, 2);
             clock.advanceTimeBy(Duration.ofMillis(1999));
             Thread.sleep(200);
             assertThat(server.hits(path)).as("no retry before the 2 s backoff").isEqualTo(2);
@@ -273,7 +273,7 @@ class FaultSuiteTest {
             // 429 with Retry-After: 5 replaces the 1 s backoff
             var limited = timed.fetch(server.url(Fault.RETRY_AFTER_SECONDS, 429, 5, 1, "vt")).toFuture();
             String limitedPath = "/retry-after-seconds/429/5/1/vt";
-            awaitAttempt(timed, limitedPath, 1);
+            awaitBackoff(clock, limitedPath, 1, 3);
             clock.advanceTimeBy(Duration.ofMillis(4999));
             Thread.sleep(200);
             assertThat(server.hits(limitedPath)).as("Retry-After, not the backoff").isEqualTo(1);
