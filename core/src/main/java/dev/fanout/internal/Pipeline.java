@@ -108,7 +108,65 @@ public final class Pipeline {
         RetryPolicy policy = request.retry() != null ? request.retry() : settings.retryPolicy();
         String host = hostKey(validated);
         AttemptLog log = new AttemptLog();
-        Mono<RedirectFollower.Followed> attempt = Mono.defer(() -> {
+        Mono<RedirectFollower.Followed> attempt = CheckedAttempt.of(
+                new RequestAttempt(validated, host, policy, requestTimeout, log));
+        // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
+        Mono<RedirectFollower.Followed> attempts = retries.withRetries(attempt, validated, policy, slot,
+                listener.active() ? (error, attemptNumber) -> listener.retry(request, index, attemptNumber,
+                        classify(validated, error, requestTimeout)) : NO_RETRY_LISTENER);
+        if (deadline != Deadline.none()) {
+            attempts = attempts.takeUntilOther(deadline.expiry());
+        }
+        // map, onErrorResume and switchIfEmpty in one subscriber: every request takes this path
+        return Outcomes.fold(attempts,
+                followed -> toResult(index, validated, followed.response(), start, log)
+                        .withRedirects(followed.last().safeUrl(), followed.hops()),
+                error -> toFailure(index, validated, error, start, requestTimeout, log),
+                () -> closed ? cancelled(index, request, start, log.attempts())
+                        : deadline.passed() ? deadlineResult(index, request, start, deadline, log)
+                        : toFailure(index, validated, new IllegalStateException(
+                                "the exchange completed without a response"), start, requestTimeout, log));
+    }
+
+    /** Admission for one hop: the client-wide connection permit, and under HTTP/2 the per-host stream permit. */
+    private Mono<ExchangeResponse> admit(String hopHost, Mono<ExchangeResponse> exchange) {
+        return hostStreams == null ? permits.withPermit(exchange)
+                : hostStreams.withPermit(hopHost, permits.withPermit(exchange));
+    }
+
+    /**
+     * One request's attempts, each started afresh (a retry re-subscribes): the breaker, the rates,
+     * admission and the exchange under the request timeout; the response's status checked (a status the
+     * policy retries becomes an error, so that the retry stage sees it); a failed attempt recorded in
+     * the log and, for connection-level failures, the host's breaker. One object per request, in place
+     * of the closures the chain of operators captured.
+     */
+    private final class RequestAttempt implements CheckedAttempt.Attempt<RedirectFollower.Followed> {
+
+        private final ValidatedRequest validated;
+        private final String host;
+        private final RetryPolicy policy;
+        private final Duration requestTimeout;
+        private final AttemptLog log;
+        /**
+         * When the current attempt was let through the rates (the adaptive rate's reference). A plain field:
+         * attempts run one at a time (a retry starts after the last one's error), it is written before the
+         * exchange is subscribed and read when its response arrives, ordered by the hand-off to the event
+         * loop; a late response of an attempt that timed out never reaches the check (RequestTimeout drops it).
+         */
+        private long sentAt;
+
+        RequestAttempt(ValidatedRequest validated, String host, RetryPolicy policy, Duration requestTimeout,
+                       AttemptLog log) {
+            this.validated = validated;
+            this.host = host;
+            this.policy = policy;
+            this.requestTimeout = requestTimeout;
+            this.log = log;
+        }
+
+        @Override
+        public Mono<RedirectFollower.Followed> start() {
             if (closed) {
                 return Mono.error(new CancellationException("client closed"));
             }
@@ -135,15 +193,33 @@ public final class Pipeline {
             // blocking); while the batch waits on a rate, the rate, not the slots, is what limits it.
             Mono<Void> rateWait = rates.acquire(host); // rate limits and host cool-down, before a connection permit is held
             if (rateWait == RateLimiter.NO_WAIT) { // the common case: nothing to wait for, no operators for it
-                long sentAt = rates.now();
-                return send.flatMap(followed -> checkStatus(followed, policy, host, log, sentAt));
+                sentAt = rates.now();
+                return send;
             }
-            long[] sentAt = new long[1];
             return rateWait
-                    .then(Mono.fromRunnable(() -> sentAt[0] = rates.now()))
-                    .then(send)
-                    .flatMap(followed -> checkStatus(followed, policy, host, log, sentAt[0]));
-        }).doOnError(error -> {
+                    .then(Mono.fromRunnable(() -> sentAt = rates.now()))
+                    .then(send);
+        }
+
+        @Override
+        public Throwable check(RedirectFollower.Followed followed) {
+            ExchangeResponse response = followed.response();
+            // the host that answered: the requested one unless redirects led elsewhere (key computed once)
+            String answered = followed.hops() == 0 ? host : hostKey(followed.last());
+            breaker.onSuccess(answered);
+            rates.onResponse(answered, response.status(), response.headers(), sentAt);
+            if (settings.acceptStatus().test(response.status())) {
+                return null;
+            }
+            if (policy.retriesStatus(response.status())) {
+                return new StatusFailure(response, followed);
+            }
+            log.failed(Kind.HTTP_STATUS);
+            return null;
+        }
+
+        @Override
+        public void failed(Throwable error) {
             if (error instanceof CircuitOpen) {
                 return; // not an attempt: nothing was sent
             }
@@ -152,51 +228,7 @@ public final class Pipeline {
             if (HostBreaker.connectionLevel(kind)) {
                 breaker.onFailure(host, error);
             }
-        });
-        // a retry re-subscribes `attempt`: back through the breaker, the rates and admission
-        Mono<RedirectFollower.Followed> attempts = retries.withRetries(attempt, validated, policy, slot,
-                listener.active() ? (error, attemptNumber) -> listener.retry(request, index, attemptNumber,
-                        classify(validated, error, requestTimeout)) : NO_RETRY_LISTENER);
-        if (deadline != Deadline.none()) {
-            attempts = attempts.takeUntilOther(deadline.expiry());
         }
-        // map, onErrorResume and switchIfEmpty in one subscriber: every request takes this path
-        return Outcomes.fold(attempts,
-                followed -> toResult(index, validated, followed.response(), start, log)
-                        .withRedirects(followed.last().safeUrl(), followed.hops()),
-                error -> toFailure(index, validated, error, start, requestTimeout, log),
-                () -> closed ? cancelled(index, request, start, log.attempts())
-                        : deadline.passed() ? deadlineResult(index, request, start, deadline, log)
-                        : toFailure(index, validated, new IllegalStateException(
-                                "the exchange completed without a response"), start, requestTimeout, log));
-    }
-
-    /** Admission for one hop: the client-wide connection permit, and under HTTP/2 the per-host stream permit. */
-    private Mono<ExchangeResponse> admit(String hopHost, Mono<ExchangeResponse> exchange) {
-        return hostStreams == null ? permits.withPermit(exchange)
-                : hostStreams.withPermit(hopHost, permits.withPermit(exchange));
-    }
-
-    /**
-     * A status the policy retries becomes an error signal inside the attempt, so that the retry stage sees it.
-     * Through flatMap, not handle: handle's errors obey a caller's onErrorContinue, which would swallow
-     * this one and with it the retry.
-     */
-    private Mono<RedirectFollower.Followed> checkStatus(RedirectFollower.Followed followed, RetryPolicy policy,
-                                                        String requestedHost, AttemptLog log, long sentAt) {
-        ExchangeResponse response = followed.response();
-        // the host that answered: the requested one unless redirects led elsewhere (key computed once)
-        String host = followed.hops() == 0 ? requestedHost : hostKey(followed.last());
-        breaker.onSuccess(host);
-        rates.onResponse(host, response.status(), response.headers(), sentAt);
-        if (settings.acceptStatus().test(response.status())) {
-            return Mono.just(followed);
-        }
-        if (policy.retriesStatus(response.status())) {
-            return Mono.error(new StatusFailure(response, followed));
-        }
-        log.failed(Kind.HTTP_STATUS);
-        return Mono.just(followed);
     }
 
     /** The kind an attempt's error stands for. */

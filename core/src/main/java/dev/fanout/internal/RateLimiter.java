@@ -148,36 +148,41 @@ final class RateLimiter {
 
     /**
      * Notes a response from {@code host}: a 429 or 503 with a {@code Retry-After} no longer than
-     * the cap pauses every later attempt to that host until then; with adaptive rate on, a 429 or
-     * 503 lowers the host's rate and a success raises it.
+     * the cap pauses every later attempt to that host until then; with adaptive rate on, a 429 or a
+     * 503 with {@code Retry-After} lowers the host's rate and a success raises it.
      *
      * @param sentAt when the attempt was let through, on this limiter's clock ({@link #now()})
      */
     void onResponse(String host, int status, HttpHeaders headers, long sentAt) {
-        boolean refused = status == 429 || status == 503;
-        if (!refused) {
-            // the common case, a host answering normally: no lock and no map insert unless it is under an adaptive rate
+        if (status != 429 && status != 503) {
+            // the common case, a host answering normally: no map insert, and no lock unless it is under an adaptive rate
             Host known = adaptive ? hosts.get(host) : null;
-            if (known == null || known.adaptiveRate <= 0) {
-                return;
+            if (known != null && known.adaptiveRate > 0 && status < 400) {
+                synchronized (this) {
+                    if (known.adaptiveRate > 0) {
+                        known.increase(perHostRate);
+                    }
+                }
             }
+            return;
+        }
+        String retryAfter = headers.get(HttpHeaderNames.RETRY_AFTER);
+        // A bare 503 is as often an outage or a flaky backend as overload: slowing a batch to a crawl
+        // against a host that is down only prolongs it (the retry budget covers that case), so it neither
+        // lowers the rate nor pauses the host, and costs no lock. A 429, or a 503 that says when to come
+        // back, is the server shedding load: that is what the rate adapts to.
+        if (retryAfter == null && (status == 503 || !adaptive)) {
+            return; // a bare 503, or a 429 that does not say when with no adaptive rate: nothing to note
         }
         long now = now();
         Host h = host(host);
-        String retryAfter = refused ? headers.get(HttpHeaderNames.RETRY_AFTER) : null;
-        // A bare 503 is as often an outage or a flaky backend as overload: slowing a batch to a crawl
-        // against a host that is down only prolongs it (the retry budget covers that case). A 429, or a
-        // 503 that says when to come back, is the server shedding load: that is what the rate adapts to.
-        boolean overload = status == 429 || retryAfter != null;
-        synchronized (this) {
-            if (adaptive && overload) {
+        if (adaptive) {
+            synchronized (this) {
                 h.decrease(now, sentAt);
-            } else if (adaptive && status < 400 && h.adaptiveRate > 0) {
-                h.increase(perHostRate);
             }
         }
-        if (!refused) {
-            return;
+        if (retryAfter == null) {
+            return; // a 429 that does not say when: the rate was lowered, there is no pause to set
         }
         // now() is a monotonic clock (nanoTime), not a date: an HTTP-date needs the wall clock
         Duration d = RetryAfter.parse(retryAfter, Instant.ofEpochMilli(timer.get().now(TimeUnit.MILLISECONDS)));

@@ -126,7 +126,9 @@ final class RetryStage {
         if (failure.status() != 429 && failure.status() != 503) {
             return null;
         }
-        Instant now = Instant.ofEpochMilli(timer.get().now(TimeUnit.MILLISECONDS));
-        return RetryAfter.parse(failure.headers().get(HttpHeaderNames.RETRY_AFTER), now);
+        String value = failure.headers().get(HttpHeaderNames.RETRY_AFTER);
+        // the wall clock only when there is a header to read (most 503s have none)
+        return value == null ? null
+                : RetryAfter.parse(value, Instant.ofEpochMilli(timer.get().now(TimeUnit.MILLISECONDS)));
     }
 }
