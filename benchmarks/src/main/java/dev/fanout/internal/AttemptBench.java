@@ -20,7 +20,8 @@ import java.util.concurrent.TimeUnit;
  * its status checked and a rejected one recorded. {@code checkedAttempt*} is what the pipeline does since
  * the twelfth session ({@link CheckedAttempt}, one per request); {@code deferFlatMap*} the
  * {@code Mono.defer(...).flatMap(check).doOnError(record)} it did before, with lambdas capturing what
- * the pipeline's did. {@code exchangeOnly} is the exchange alone: the wrappers' share is the difference.
+ * they need (fewer fields than the pipeline's, as {@code BenchAttempt} has fewer than its
+ * {@code RequestAttempt}: both sides a little lighter than the pipeline). {@code exchangeOnly} is the exchange alone: the wrappers' share is the difference.
  * {@code *Passes} is a 200, {@code *Rejects} a 503 the policy retries (one {@link StatusFailure} each).
  * In core's package because the operator is package-private.
  */

@@ -17,10 +17,11 @@ import java.util.Objects;
  * two lambdas per request).
  *
  * <p>A value that {@link Attempt#check} turns into an error (a status the retry policy retries) is
- * signalled straight to the subscriber, as {@code flatMap}'s inner error was: it does not go through
+ * signalled straight to the subscriber. Like {@code flatMap}'s inner error it does not go through
  * {@code Operators.onNextError}, so a caller's {@code onErrorContinue} cannot swallow it and with it the
- * retry (what {@code handle} or {@code map} would allow), nor through {@code Hooks.onOperatorError},
- * so that the retry stage sees the failure itself. Every error (the exchange's, the check's, or one
+ * retry (what {@code handle} or {@code map} would allow); unlike {@code flatMap}'s {@code Mono.error}
+ * inner, it does not go through {@code Hooks.onOperatorError} either, so that the retry stage sees the
+ * failure itself, whatever hook a user installed. Every error (the exchange's, the check's, or one
  * thrown by {@link Attempt#start}) goes to {@link Attempt#failed} first. As with {@code flatMap} over a
  * {@code Mono.just}, a value that passes completes the subscriber at once; later signals are dropped.
  */
