@@ -65,7 +65,7 @@ final class CheckedAttempt<T> extends Mono<T> {
     }
 
     /** {@code error} after {@link Attempt#failed} has recorded it, or what {@code failed} threw, with {@code error} suppressed (as {@code doOnError}). */
-    static Throwable recorded(Attempt<?> attempt, Throwable error) {
+    private static Throwable recorded(Attempt<?> attempt, Throwable error) {
         try {
             attempt.failed(error);
             return error;
