@@ -39,6 +39,9 @@ import java.util.stream.Collectors;
  * --n N              requests per measured run in every other scenario (a smoke run: --quick --n 5000);
  *                    the warm-up stays the scenario's, capped at N (S2's run of /delay after it: 3 x N
  *                    or 6,000, the smaller)
+ * --warmup-scale F   multiply every scenario's warm-up but S4's by F (S1 and S5: 20,000 x F; S3: 2,000 x F):
+ *                    an experiment outside the issue's scenarios, to see the clients with the JIT further
+ *                    along (write it elsewhere with --out)
  * --target T         auto (nginx, else the Reactor Netty fallback), nginx or netty
  * --out DIR          where results go (default benchmarks/results)
  * --jfr DIR          record each run with JFR (settings=profile) into DIR, for profiling
@@ -85,11 +88,18 @@ public final class LoadBench {
         }
         List<String> wantedScenarios = Arrays.asList(opts.getOrDefault("scenarios", "S1,S2,S3,S4,S5").split(","));
         Long nOverride = opts.containsKey("n") ? Long.valueOf(opts.get("n")) : null;
+        double warmupScale = Double.parseDouble(opts.getOrDefault("warmup-scale", "1"));
+        if (!(warmupScale > 0)) {
+            throw new IllegalArgumentException("--warmup-scale must be above 0: " + opts.get("warmup-scale"));
+        }
         List<Scenario> scenarios = Scenario.all(quick, repeats, s4Count, peers).stream()
                 .filter(s -> wantedScenarios.contains(s.id()))
                 .map(s -> nOverride == null || s.id().equals("S4") ? s : new Scenario(s.id(), s.title(), s.path(), s.warmupPath(),
                         s.check(), nOverride, (int) Math.min(s.warmup(), nOverride), s.concurrency(), s.clients(),
                         s.heap(), s.repeats()))
+                .map(s -> warmupScale == 1.0 || s.id().equals("S4") ? s : new Scenario(s.id(), s.title(), s.path(),
+                        s.warmupPath(), s.check(), s.n(), Math.toIntExact(Math.round(s.warmup() * warmupScale)),
+                        s.concurrency(), s.clients(), s.heap(), s.repeats()))
                 .collect(Collectors.toList());
 
         String java = ProcessHandle.current().info().command().orElse("java");
