@@ -10,7 +10,7 @@
 #                                          HTTP/1.1 vs cleartext HTTP/2 (h2c) on S1 (benchmarks/RESULTS.md)
 #
 # Other options go to the harness: --repeats N, --scenarios S1,S3, --clients a,b, --n N (requests per run, not S4),
-# --target nginx|netty, --out DIR, --jfr DIR (see LoadBench).
+# --warmup-scale F (longer warm-ups, an experiment), --target nginx|netty, --out DIR, --jfr DIR (see LoadBench).
 # JDK: $BENCH_JAVA if set, else the newest JDK 21+ under /usr/lib/jvm (so the virtual-thread client runs),
 # else `java`. Every client of a run uses that one JDK. Output: a table on stdout; benchmarks/results/
 # results.json, table.md, throughput.png and s4-heap.png.

@@ -37,11 +37,13 @@ import java.util.stream.Collectors;
  *                    fanout-as-completed+loopsN (Fanout on N event loops) for experiments
  * --s4-count N       URLs for S4 (default 1,000,000; 100,000 with --quick)
  * --n N              requests per measured run in every other scenario (a smoke run: --quick --n 5000);
- *                    the warm-up stays the scenario's, capped at N (S2's run of /delay after it: 3 x N
+ *                    the warm-up stays the scenario's, capped at N (then scaled by --warmup-scale, if
+ *                    given; S2's run of /delay after it: 3 x N
  *                    or 6,000, the smaller)
- * --warmup-scale F   multiply every scenario's warm-up but S4's by F (S1 and S5: 20,000 x F; S3: 2,000 x F):
- *                    an experiment outside the issue's scenarios, to see the clients with the JIT further
- *                    along (write it elsewhere with --out)
+ * --warmup-scale F   F >= 1: multiply the warm-up of every scenario but S4 by F, after --n's cap (at full
+ *                    size S1 and S5: 20,000 x F; S3: 2,000 x F; S2's fast warm-up, not its run of /delay
+ *                    after it): an experiment outside the issue's scenarios, to see the clients with the
+ *                    JIT further along (write it elsewhere with --out)
  * --target T         auto (nginx, else the Reactor Netty fallback), nginx or netty
  * --out DIR          where results go (default benchmarks/results)
  * --jfr DIR          record each run with JFR (settings=profile) into DIR, for profiling
@@ -89,8 +91,8 @@ public final class LoadBench {
         List<String> wantedScenarios = Arrays.asList(opts.getOrDefault("scenarios", "S1,S2,S3,S4,S5").split(","));
         Long nOverride = opts.containsKey("n") ? Long.valueOf(opts.get("n")) : null;
         double warmupScale = Double.parseDouble(opts.getOrDefault("warmup-scale", "1"));
-        if (!(warmupScale > 0)) {
-            throw new IllegalArgumentException("--warmup-scale must be above 0: " + opts.get("warmup-scale"));
+        if (!(warmupScale >= 1)) { // it lengthens warm-ups; a smaller one could round a warm-up to nothing
+            throw new IllegalArgumentException("--warmup-scale must be 1 or more: " + opts.get("warmup-scale"));
         }
         List<Scenario> scenarios = Scenario.all(quick, repeats, s4Count, peers).stream()
                 .filter(s -> wantedScenarios.contains(s.id()))
