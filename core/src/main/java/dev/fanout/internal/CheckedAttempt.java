@@ -75,7 +75,7 @@ final class CheckedAttempt<T> extends Mono<T> {
         }
     }
 
-    static final class CheckingSubscriber<T> implements CoreSubscriber<T>, Subscription {
+    private static final class CheckingSubscriber<T> implements CoreSubscriber<T>, Subscription {
 
         private final CoreSubscriber<? super T> actual;
         private final Attempt<T> attempt;

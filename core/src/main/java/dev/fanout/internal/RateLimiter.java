@@ -6,7 +6,6 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -184,8 +183,8 @@ final class RateLimiter {
         if (retryAfter == null) {
             return; // a 429 that does not say when: the rate was lowered, there is no pause to set
         }
-        // now() is a monotonic clock (nanoTime), not a date: an HTTP-date needs the wall clock
-        Duration d = RetryAfter.parse(retryAfter, Instant.ofEpochMilli(timer.get().now(TimeUnit.MILLISECONDS)));
+        // now() is a monotonic clock (nanoTime), not a date: an HTTP-date is read against the timer's wall clock
+        Duration d = RetryAfter.parse(retryAfter, timer);
         if (d == null || d.isZero() || d.compareTo(maxCoolDown) > 0) {
             return;
         }

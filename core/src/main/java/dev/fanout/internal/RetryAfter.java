@@ -5,10 +5,15 @@ import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import reactor.core.scheduler.Scheduler;
 
 /**
  * Parses a {@code Retry-After} value in both forms of RFC 9110 section 10.2.3: delta-seconds
- * ({@code 120}) and an HTTP-date ({@code Wed, 21 Oct 2015 07:28:00 GMT}). Pure.
+ * ({@code 120}) and an HTTP-date ({@code Wed, 21 Oct 2015 07:28:00 GMT}). Pure but for the clock an
+ * HTTP-date is read against.
  */
 public final class RetryAfter {
 
@@ -16,10 +21,11 @@ public final class RetryAfter {
     }
 
     /**
-     * The wait the value asks for, measured from {@code now}; zero for a date in the past; null when
-     * the value is missing or unreadable.
+     * The wait the value asks for, measured from {@code clock}'s wall time, which is read only for an
+     * HTTP-date (a missing value or delta-seconds, the common cases, need no clock); zero for a date in
+     * the past; null when the value is missing or unreadable.
      */
-    public static Duration parse(String value, Instant now) {
+    public static Duration parse(String value, Supplier<Scheduler> clock) {
         if (value == null) {
             return null;
         }
@@ -36,7 +42,7 @@ public final class RetryAfter {
         }
         try {
             Instant at = ZonedDateTime.parse(v, DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-            Duration d = Duration.between(now, at);
+            Duration d = Duration.between(Instant.ofEpochMilli(clock.get().now(TimeUnit.MILLISECONDS)), at);
             return d.isNegative() ? Duration.ZERO : d;
         } catch (DateTimeParseException e) {
             return null;

@@ -7,10 +7,8 @@ import reactor.core.publisher.Mono;
 import reactor.core.scheduler.Scheduler;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.function.ObjIntConsumer;
 import java.util.function.Supplier;
@@ -126,9 +124,6 @@ final class RetryStage {
         if (failure.status() != 429 && failure.status() != 503) {
             return null;
         }
-        String value = failure.headers().get(HttpHeaderNames.RETRY_AFTER);
-        // the wall clock only when there is a header to read (most 503s have none)
-        return value == null ? null
-                : RetryAfter.parse(value, Instant.ofEpochMilli(timer.get().now(TimeUnit.MILLISECONDS)));
+        return RetryAfter.parse(failure.headers().get(HttpHeaderNames.RETRY_AFTER), timer);
     }
 }
